@@ -1,0 +1,37 @@
+# Jixiao: `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench schema clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Jixiao needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: install, then read the bundled sample documents and print their summary
+run: $(STAMP)
+	$(BIN)/jixiao parse src/jixiao/samples/*.txt
+
+## test: install what the tests need, lint, run every test
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+## bench: the benchmarks in bench/, each printed beside an anchor measured in the same run
+bench: $(STAMP)
+	$(BIN)/python bench/bench_parse.py
+
+## schema: regenerate the published JSON Schema of `jixiao parse --json`
+schema: $(STAMP)
+	$(BIN)/python -m jixiao.jsonformat > schema/parse-output.schema.json
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache

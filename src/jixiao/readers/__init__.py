@@ -1,0 +1,115 @@
+"""Reading files into declarations: the one entry point every command and route uses.
+
+``read(path)`` returns the declarations of a file and raises :class:`ReadError` for the first
+form that cannot be read; ``read_document(path)`` never raises for bad content and returns what
+could be read beside the errors, for tools that report on many files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.errors import ReadError
+from jixiao.model import Declaration, ReadWarning
+from jixiao.readers.jsonfile import iter_json_forms
+from jixiao.readers.textform import iter_forms
+
+_SNIFF = 65536
+_UNSUPPORTED = {".pdf", ".xlsx", ".xls", ".docx", ".doc", ".html", ".htm"}
+
+
+@dataclass
+class Document:
+    """What one file held: its declarations, the forms that failed, and the reader's guesses."""
+
+    file: str
+    declarations: list[Declaration] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[ReadWarning]:
+        return [w for d in self.declarations for w in d.warnings]
+
+
+def iter_read(path: str | Path) -> Iterator[Declaration | ReadError]:
+    """Stream the forms of a file, one at a time; a form that fails comes as its ReadError.
+
+    Raises :class:`ReadError` when the file as a whole cannot be read (missing, binary, empty,
+    not a form).
+    """
+    path = Path(path)
+    name = str(path)
+    suffix = path.suffix.lower()
+    if suffix in _UNSUPPORTED:
+        raise ReadError(name, "a text (.txt) or Jixiao JSON (.json) file", found=f"a {suffix} file, "
+                        "which this version cannot read yet")
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise ReadError(name, "an existing file", found="no such file") from None
+    except IsADirectoryError:
+        raise ReadError(name, "a file", found="a directory") from None
+    except OSError as err:
+        raise ReadError(name, "a readable file", found=err.strerror or str(err)) from None
+    with handle:
+        head = handle.read(_SNIFF)
+        encoding = _encoding(head, name)
+        handle.seek(0)
+        text = io.TextIOWrapper(handle, encoding=encoding, newline=None)
+        if suffix == ".json" or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+            yield from iter_json_forms(text, name)
+            return
+        yield from iter_forms(_lines(text, name), name)
+
+
+def read(path: str | Path) -> list[Declaration]:
+    """The declarations in ``path``; raises :class:`ReadError` for the first form that fails."""
+    result = []
+    for item in iter_read(path):
+        if isinstance(item, ReadError):
+            raise item
+        result.append(item)
+    return result
+
+
+def read_document(path: str | Path) -> Document:
+    """Everything that could be read from ``path``, and an error for each form (or the file)
+    that could not. Never raises for bad content."""
+    doc = Document(str(path))
+    try:
+        for item in iter_read(path):
+            if isinstance(item, ReadError):
+                doc.errors.append(item)
+            else:
+                doc.declarations.append(item)
+    except ReadError as err:
+        doc.errors.append(err)
+    return doc
+
+
+def _encoding(head: bytes, name: str) -> str:
+    if b"\x00" in head:
+        line = head[: head.index(b"\x00")].count(b"\n") + 1
+        raise ReadError(name, "a text file", line=line, found="binary data (a NUL byte)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < _SNIFF)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise ReadError(name, "text in UTF-8 or GB18030", found="bytes that are neither")  # pragma: no cover
+
+
+def _lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
+    number = 0
+    try:
+        for number, line in enumerate(text, 1):  # noqa: B007 - number is read after a failure
+            yield line
+    except UnicodeDecodeError:
+        raise ReadError(name, f"text in {text.encoding}", line=number + 1,
+                        found="bytes that do not decode") from None
+

@@ -1,0 +1,183 @@
+"""Building the ordered indicator tree from table rows, by the domain's vocabulary.
+
+Rows arrive as lists of non-empty cells in the form's order. Leading cells that are level
+labels (``产出指标``, ``数量``, ``服务对象满意度 指标``) set the level-1 and level-2 groups in
+force; the remaining cells are the indicator's name and its target value. Column positions
+are not used: real extractions shift cells, print a merged label in the middle of its group,
+or put the level-2 name in the level-1 column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.model import Indicator, ReadWarning
+from jixiao.targets import parse_target
+from jixiao.vocabulary import LevelLabel, level_label
+
+# Fragments of the table's own merged title cell ("绩效 指标", split over a page break).
+_TABLE_TITLE = frozenset({"绩效", "指标", "绩效指标", "项目绩效指标", "绩效目标"})
+
+
+def _squeeze(label: str) -> str:
+    return "".join(label.split())
+
+
+@dataclass
+class TreeBuilder:
+    """Feed it rows with :meth:`add`; read :attr:`indicators` and :attr:`warnings` at the end.
+
+    ``wrapped`` is for hard-wrapped layouts, where a row holding one lone cell is the first
+    part of the next row's indicator name rather than an indicator without a value.
+    """
+
+    file: str | None = None
+    wrapped: bool = False
+    indicators: list[Indicator] = field(default_factory=list)
+    warnings: list[ReadWarning] = field(default_factory=list)
+    _l1: str | None = None  # level-1 as written (white space removed)
+    _l1_key: str | None = None
+    _l2: str | None = None
+    _l2_key: str | None = None
+    _seen_label: bool = False
+    _before_label: list[Indicator] = field(default_factory=list)
+    _name_prefix: tuple[int, str] | None = None
+    _written: dict[str, str] = field(default_factory=dict)  # level-1 key -> spelling seen
+
+    def add(self, line: int, cells: list[str]) -> None:
+        cells = [c.strip() for c in cells if c and c.strip()]
+        while cells and _squeeze(cells[0]) in _TABLE_TITLE:
+            cells.pop(0)
+        if not cells:
+            return
+        labels = self._leading_labels(cells)
+        rest = cells[len(labels):]
+        if labels:
+            self._apply_labels(line, labels)
+        if rest:
+            self._add_indicator(line, rest)
+
+    @staticmethod
+    def _leading_labels(cells: list[str]) -> list[tuple[str, LevelLabel]]:
+        """The level labels a row starts with: all of a label-only row, else those followed by a
+        name and a value (so an indicator named like a group, ``社会效益 显著``, stays a name)."""
+        found = [level_label(c) for c in cells[:3]]
+        if len(cells) <= 2 and all(found):
+            return [(c, f) for c, f in zip(cells, found, strict=False) if f is not None]
+        labels: list[tuple[str, LevelLabel]] = []
+        for cell, label in zip(cells, found, strict=False):
+            if label is None or len(labels) == 2:
+                break
+            pair = bool(labels) and labels[0][1].level1 is not None and label.fits_under(labels[0][1].level1)
+            if len(cells) - len(labels) - 1 < 2 and not pair:
+                break
+            labels.append((cell, label))
+        return labels
+
+    def finish(self) -> list[Indicator]:
+        """Close the table: flush a dangling name part and rows that never got a label."""
+        if self._name_prefix is not None:
+            pline, text = self._name_prefix
+            self._name_prefix = None
+            self._emit(pline, text, "")
+        if self._before_label:
+            for ind in self._before_label:
+                self._warn(ind.line, f"indicator「{ind.name}」has no level label anywhere in its table")
+            self.indicators.extend(self._before_label)
+            self._before_label = []
+        return self.indicators
+
+    # -- levels ---------------------------------------------------------------------------
+
+    def _apply_labels(self, line: int, labels: list[tuple[str, LevelLabel]]) -> None:
+        if len(labels) == 2:
+            (w1, a), (w2, b) = labels
+            if a.level1 is not None and b.level2 is not None and b.fits_under(a.level1):
+                self._set_level1(w1, a.level1)
+                self._set_level2(w2, b.level2)
+                self._labelled(line)
+                return
+        for written, label in labels:
+            self._apply_one(line, written, label)
+        self._labelled(line)
+
+    def _apply_one(self, line: int, written: str, label: LevelLabel) -> None:
+        if label.level2 is not None and label.fits_under(self._l1_key):
+            self._set_level2(written, label.level2)
+        elif label.level1 is not None:
+            self._set_level1(written, label.level1)
+            self._l2 = self._l2_key = None
+        else:
+            home = label.home or ""
+            self._set_level1(self._written.get(home, home + "指标"), home)
+            self._set_level2(written, label.level2)
+            self._warn(line, f"level-2「{_squeeze(written)}」stands under no level-1 of its kind; "
+                             f"filed under「{self._l1}」")
+
+    def _set_level1(self, written: str, key: str) -> None:
+        self._l1, self._l1_key = _squeeze(written), key
+        self._written.setdefault(key, self._l1)
+
+    def _set_level2(self, written: str, key: str | None) -> None:
+        self._l2, self._l2_key = _squeeze(written), key
+
+    def _labelled(self, line: int) -> None:
+        """The first label of the table: rows printed above it belong to its group."""
+        if self._seen_label:
+            return
+        self._seen_label = True
+        for ind in self._before_label:
+            ind.level1, ind.level2 = self._l1, self._l2
+            self._warn(ind.line, f"indicator「{ind.name}」comes before its level label; "
+                                 f"filed under「{self._l1}/{self._l2}」printed on line {line}")
+        self.indicators.extend(self._before_label)
+        self._before_label = []
+
+    # -- indicators -----------------------------------------------------------------------
+
+    def _add_indicator(self, line: int, cells: list[str]) -> None:
+        if self.wrapped and len(cells) > 2:
+            cells = _split_value(cells)
+        if len(cells) == 1:
+            if self.wrapped:
+                prefix = self._name_prefix[1] if self._name_prefix else ""
+                start = self._name_prefix[0] if self._name_prefix else line
+                self._name_prefix = (start, prefix + cells[0])
+                return
+            self._warn(line, f"row「{cells[0]}」has a name but no target value")
+            self._emit(line, cells[0], "")
+            return
+        name_cells, value = cells[:-1], cells[-1]
+        sep = " " if self.wrapped else ""
+        if len(name_cells) > 1 and not self.wrapped:
+            self._warn(line, f"row has {len(cells)} cells where 2 were expected; "
+                             f"name and value taken as「{sep.join(name_cells)}」「{value}」")
+        name = sep.join(name_cells)
+        if self._name_prefix is not None:
+            pline, prefix = self._name_prefix
+            self._warn(line, f"name「{prefix}」on line {pline} taken as the start of「{name}」")
+            line, name = pline, prefix + name
+            self._name_prefix = None
+        self._emit(line, name, value)
+
+    def _emit(self, line: int, name: str, value: str) -> None:
+        ind = Indicator(
+            level1=self._l1, level2=self._l2, name=name.strip(), target_raw=value,
+            target=parse_target(value), line=line,
+        )
+        if self._seen_label:
+            self.indicators.append(ind)
+        else:
+            self._before_label.append(ind)
+
+    def _warn(self, line: int | None, message: str) -> None:
+        self.warnings.append(ReadWarning(file=self.file, line=line, message=message))
+
+
+def _split_value(tokens: list[str]) -> list[str]:
+    """Space-separated tokens → name tokens + one value: the longest tail that reads as a
+    quantitative target (``>= 95 人``), else the last token."""
+    for k in range(1, len(tokens) - 1):
+        if parse_target("".join(tokens[k:])).value is not None:
+            return [*tokens[:k], " ".join(tokens[k:])]
+    return tokens

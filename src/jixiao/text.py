@@ -1,0 +1,73 @@
+"""Cleaning extracted text: markup left in cells, hard-wrapped lines, stray white space.
+
+Pure string functions shared by every reader.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_SPACE = re.compile(r"\s+")
+_MD_RULE = re.compile(r"^[\s|:\-]*-{2,}[\s|:\-]*$")
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML tags (``<p>``, ``<ol style=…>``, ``<br/>``) and decode entities (``&nbsp;``)."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def clean(text: str) -> str:
+    """Markup removed, runs of white space folded to one space, ends stripped."""
+    text = strip_markup(text)
+    if " " in text or not text.isprintable():
+        text = _SPACE.sub(" ", text)
+    return text.strip()
+
+
+def join_wrapped(lines: Iterable[str]) -> str:
+    """Join hard-wrapped lines of one block of Chinese text into one string.
+
+    Lines are joined with nothing between them (a wrap in Chinese text falls inside a word:
+    ``红十字专业`` + ``业务培训``, ``〔201`` + ``6〕``); blank lines are skipped; the result is
+    :func:`clean`-ed, so spaces written inside a line stay as one space.
+    """
+    if isinstance(lines, list) and len(lines) == 1:  # the common case: one cell
+        return clean(lines[0])
+    return clean("".join(line.strip() for line in lines if line.strip()))
+
+
+def is_markdown_rule(line: str) -> bool:
+    """A table rule such as ``--\\t-------\\t----`` or ``|---|---|`` left by a converter."""
+    return bool(_MD_RULE.match(line))
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal columns, ending in ``…`` when cut."""
+    if display_width(text) <= width:
+        return text
+    out, used = [], 1
+    for ch in text:
+        used += display_width(ch)
+        if used > width:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
