@@ -1,0 +1,3 @@
+"""Rules: appropriateness."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: format."""
+
+from __future__ import annotations

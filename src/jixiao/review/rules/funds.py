@@ -1,0 +1,3 @@
+"""Rules: funds."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: measurability."""
+
+from __future__ import annotations
