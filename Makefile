@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench schema clean
+.PHONY: run test lint bench schema docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -28,6 +28,7 @@ lint: $(STAMP)
 ## bench: the benchmarks in bench/, each printed beside an anchor measured in the same run
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_review.py
 
 ## schema: regenerate the published JSON Schema of `jixiao parse --json`
 schema: $(STAMP)
@@ -35,3 +36,7 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
+
+## docs: regenerate the rule pages in docs/rules/ from the code
+docs: $(STAMP)
+	$(BIN)/python -m jixiao.review.docs docs/rules

@@ -12,15 +12,27 @@ from decimal import Decimal
 import click
 
 from jixiao import __version__
-from jixiao.errors import JixiaoError
+from jixiao.errors import JixiaoError, UsageError
 from jixiao.readers import Document, read_document
 from jixiao.text import pad, truncate
 from jixiao.vocabulary import canonical_level1
 
+EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Maps a JixiaoError raised by any command to one line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except JixiaoError as err:
+            click.echo(f"jixiao: error: {err}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="jixiao")
 def cli() -> None:
     """绩效 Jixiao: read, review and publish performance targets of budget projects."""
@@ -53,6 +65,88 @@ def parse(files: tuple[str, ...], as_json: bool, quiet: bool) -> None:
             click.echo(f"jixiao: error: {error.message}", err=True)
     if any(doc.errors for doc in documents):
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--profile", help="Review under this profile (default: chosen by each form's layout).")
+@click.option("--select", multiple=True, help="Rules to run: codes, prefixes or categories (JX3,format).")
+@click.option("--ignore", multiple=True, help="Rules not to run: codes, prefixes or categories.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
+              help="A TOML file with a [review] table (thresholds, select, ignore, suppress).")
+def review(files: tuple[str, ...], as_json: bool, profile: str | None, select: tuple[str, ...],
+           ignore: tuple[str, ...], config_path: str | None) -> None:
+    """Review the performance targets in FILES (绩效目标审核).
+
+    Exit status 1 when a finding of severity error exists, 0 otherwise, 2 for unreadable input.
+    """
+    from jixiao.review import ReviewConfig, Reviewer, load_config
+    from jixiao.review.profiles import profile_names
+    from jixiao.review.render import text_report, totals
+
+    config = load_config(config_path) if config_path else ReviewConfig()
+    if profile:
+        if profile not in profile_names():
+            raise UsageError(f"unknown profile {profile!r}; expected one of: {', '.join(profile_names())}")
+        config.profile = profile
+    if select:
+        config.select = _split(select)
+    if ignore:
+        config.ignore = [*config.ignore, *_split(ignore)]
+    reviewer = Reviewer(config)
+    documents = [read_document(f) for f in files]
+    results = [(doc, [reviewer.review(d) for d in doc.declarations]) for doc in documents]
+    if as_json:
+        out = {"documents": [
+            {"file": doc.file, "projects": [r.model_dump(mode="json") for r in reports],
+             "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in doc.errors]}
+            for doc, reports in results]}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for doc, reports in results:
+            if reports:
+                click.echo(text_report(doc.file, reports))
+                click.echo("")
+        click.echo(totals([r for _, reports in results for r in reports]))
+    for doc in documents:
+        for error in doc.errors:
+            click.echo(f"jixiao: error: {error.message}", err=True)
+    if any(doc.errors for doc in documents):
+        sys.exit(EXIT_BAD_INPUT)
+    if any(r.has_errors for _, reports in results for r in reports):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+def rules(as_json: bool) -> None:
+    """List the review rules."""
+    from jixiao.review import RULES
+    from jixiao.review.render import catalogue, rule_summary
+
+    if as_json:
+        click.echo(json.dumps([rule_summary(r) for _, r in sorted(RULES.items())], ensure_ascii=False,
+                              indent=2))
+    else:
+        click.echo(catalogue())
+
+
+@cli.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Print the doc page of rule CODE (e.g. JX301)."""
+    from jixiao.review import RULES
+    from jixiao.review.render import rule_page
+
+    found = RULES.get(code.upper())
+    if found is None:
+        raise UsageError(f"no rule {code!r}; `jixiao rules` lists them")
+    click.echo(rule_page(found), nl=False)
 
 
 def summary(doc: Document) -> str:

@@ -88,14 +88,16 @@ def _score(findings: list[Finding], profile: Profile) -> tuple[float, list[Score
     for (code, severity), count in sorted(counts.items()):
         points = min(count * profile.penalty[severity], profile.max_per_rule - per_rule[code])
         per_rule[code] += points
-        items.append(ScoreItem(code=code, severity=severity, count=count, points=points))  # type: ignore[arg-type]
+        items.append(ScoreItem(code=code, severity=severity, count=count,  # type: ignore[arg-type]
+                               points=points))
     return max(0.0, 100.0 - sum(per_rule.values())), items
 
 
 _default = Reviewer()
 
 
-def review(declaration: Declaration, profile: str | None = None, config: ReviewConfig | None = None) -> Report:
+def review(declaration: Declaration, profile: str | None = None,
+           config: ReviewConfig | None = None) -> Report:
     """Review one declaration under ``profile`` (default: chosen by its layout)."""
     reviewer = _default if config is None else Reviewer(config)
     return reviewer.review(declaration, profile)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -161,7 +162,7 @@ def parse_doc(text: str) -> dict[str, str]:
             sections[current] = []
         elif current is not None:
             sections[current].append(line)
-    return {k: "\n".join(v).strip() for k, v in sections.items()}
+    return {k: textwrap.dedent("\n".join(v)).strip() for k, v in sections.items()}
 
 
 RULES: dict[str, Rule] = {}
