@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jixiao.review import RULES, Reviewer, ReviewConfig
+from jixiao.review import RULES, ReviewConfig, Reviewer
 from jixiao.review.engine import DOC_SECTIONS
 from tests.rulefixtures import declaration, fixture, fixture_codes
 
