@@ -95,11 +95,13 @@ def level_label(cell: str) -> LevelLabel | None:
     return LevelLabel(l1, l2)
 
 
+@lru_cache(maxsize=1024)
 def canonical_level1(level1: str | None) -> str | None:
     """``产出指标`` → ``产出``; ``效果目标`` → ``效益``; None when the name is not a level-1 class."""
     return _L1_BY_SPELLING.get(normalise(level1)) if level1 else None
 
 
+@lru_cache(maxsize=1024)
 def canonical_level2(level2: str | None) -> str | None:
     """``进度指标`` → ``时效``; ``服务对象满意度 指标`` → ``服务对象满意度``."""
     return _L2_BY_SPELLING.get(normalise(level2)) if level2 else None

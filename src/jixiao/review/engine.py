@@ -64,21 +64,13 @@ class IndicatorView:
     indicator: Indicator
     level1: str | None  # canonical key: 产出, 效益, 满意度, 成本, 投入与管理, 影响力
     level2: str | None  # canonical key: 数量, 质量, 时效, 社会效益, 服务对象满意度 …
+    name: str  # the indicator's name, target and target as written, copied for speed
+    target: Target
+    raw: str
 
     @property
-    def name(self) -> str:
-        return self.indicator.name
-
-    @property
-    def target(self) -> Target:
-        return self.indicator.target
-
-    @property
-    def raw(self) -> str:
-        return self.indicator.target_raw
-
-    @cached_property
     def base(self) -> tuple[Any, str] | None:
+        """The target's value in base units (``350 万元`` → 3,500,000 元); None if qualitative."""
         return base_value(self.indicator.target)
 
 
@@ -99,7 +91,8 @@ class Context:
         self.profile = profile
         self.thresholds: dict[str, Any] = profile.thresholds
         self.indicators = [
-            IndicatorView(i, ind, canonical_level1(ind.level1), canonical_level2(ind.level2))
+            IndicatorView(i, ind, canonical_level1(ind.level1), canonical_level2(ind.level2), ind.name,
+                          ind.target, ind.target_raw)
             for i, ind in enumerate(declaration.indicators, 1)
         ]
 
