@@ -149,3 +149,8 @@ def test_the_rule_docs_in_the_repository_are_the_generated_ones():
     folder = ROOT / "docs" / "rules"
     on_disk = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
     assert on_disk == pages(), "run `make docs` and commit docs/rules/"
+
+
+def test_every_command_is_documented_in_the_cli_reference():
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert [name for name in cli.commands if f"## `jixiao {name}" not in text] == []
