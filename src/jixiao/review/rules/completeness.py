@@ -519,3 +519,40 @@ def _groups(ctx: Context) -> str:
         (v.indicator.level2 or "").replace(" ", "") for v in ctx.indicators if v.level1 == "产出"
     )
     return "、".join(g for g in seen if g) or "无"
+
+
+@register
+class NoTotalGoal(Rule):
+    """
+    规则说明
+        2024 年申报表的"项目总目标"一栏为空（只填了"年度总体目标"）。只在表中有这一栏的版式
+        （2024 上海申报表）检查；2020 版式的"总目标及阶段性目标"是一栏，由 JX101 检查。
+
+    为什么重要
+        绩效目标分中长期目标和年度目标：项目总目标说明项目在整个实施期要达到的产出和效果，
+        年度目标是它在本年度的分解。只写年度目标，审核人无法判断本年度目标在整个项目中的位置，
+        经常性项目也看不出逐年要推进到什么程度。
+
+    示例
+        项目总目标：（空）；年度总体目标：大力开展应急救护培训……
+
+    应改为
+        项目总目标：到 2026 年，全市社区应急救护培训覆盖率达到 80%，……；年度总体目标按年分解。
+
+    依据
+        财预〔2015〕88号第八条：绩效目标按时效性分为中长期绩效目标和年度绩效目标。
+    """
+
+    code = "JX112"
+    name = "no-total-goal"
+    title = "未填写项目总目标"
+    category = "completeness"
+    severity = "info"
+    message = "「项目总目标」一栏为空，只填写了年度总体目标"
+    hint = "填写项目在整个实施期要达到的总目标，年度总体目标是它在本年度的分解"
+    basis = B88
+
+    def check(self, ctx: Context) -> Iterator[Hit]:
+        d = ctx.declaration
+        if d.layout == "shanghai-2024" and not d.texts.total_goal and d.goal:
+            yield self.on("texts.total_goal")
