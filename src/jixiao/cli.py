@@ -149,6 +149,69 @@ def rule(code: str) -> None:
     click.echo(rule_page(found), nl=False)
 
 
+_DATABASE_URL = click.option(
+    "--database-url", envvar="JIXIAO_DATABASE_URL", metavar="URL",
+    help="The database (default: $JIXIAO_DATABASE_URL, else sqlite:///var/jixiao.sqlite3).")
+
+
+@cli.group()
+def db() -> None:
+    """The database: create and migrate its tables."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@_DATABASE_URL
+def db_upgrade(revision: str, database_url: str | None) -> None:
+    """Migrate the database up to REVISION (default: head, the newest)."""
+    from jixiao.store import db as store_db
+
+    store_db.upgrade(database_url, revision)
+    click.echo(f"{store_db.display_url(database_url)}: at revision {store_db.current_revision(database_url)}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+@_DATABASE_URL
+def db_downgrade(revision: str, database_url: str | None) -> None:
+    """Migrate the database down to REVISION (default: -1, one step; base removes every table)."""
+    from jixiao.store import db as store_db
+
+    store_db.downgrade(database_url, revision)
+    click.echo(f"{store_db.display_url(database_url)}: at revision "
+               f"{store_db.current_revision(database_url) or 'base (no tables)'}")
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@_DATABASE_URL
+def import_(files: tuple[str, ...], database_url: str | None) -> None:
+    """Store the declarations of FILES: new ones, new versions of changed ones.
+
+    Each file is one transaction: a file that fails leaves nothing behind. Exit status 2 when any
+    file failed.
+    """
+    from jixiao.store import db as store_db
+    from jixiao.store.importing import import_files
+
+    engine = store_db.make_engine(database_url)
+    try:
+        store_db.require_current(engine)
+        factory = store_db.session_factory(engine)
+        if len(files) > 3:
+            with click.progressbar(length=len(files), label="导入", file=sys.stderr) as bar:
+                result = import_files(files, factory, progress=lambda _file: bar.update(1))
+        else:
+            result = import_files(files, factory)
+    finally:
+        engine.dispose()
+    click.echo(result.line())
+    for _file, message in result.failed:
+        click.echo(f"jixiao: error: {message}", err=True)
+    if result.failed:
+        sys.exit(EXIT_BAD_INPUT)
+
+
 def summary(doc: Document) -> str:
     """A readable summary of one file: each project with its funds and indicator counts."""
     decls = doc.declarations
@@ -175,7 +238,8 @@ def _row(number: str, name: str, year: str, funds: str, count: str, shares: str)
 def main() -> None:
     """Entry point: no traceback reaches a user."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode, click returns (not raises) the status of ctx.exit(N).
+        status = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("jixiao: aborted", err=True)
         sys.exit(1)
@@ -190,6 +254,8 @@ def main() -> None:
     except Exception as err:  # a bug: say so in one line, never a traceback
         click.echo(f"jixiao: internal error ({type(err).__name__}: {err}); please report it", err=True)
         sys.exit(3)
+    if isinstance(status, int) and status:
+        sys.exit(status)
 
 
 if __name__ == "__main__":

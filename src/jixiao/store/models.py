@@ -1,0 +1,141 @@
+"""The tables: organisations, declarations, their immutable versions and the versions' indicators.
+
+::
+
+    organisation (主管部门 → 实施单位, parent_id)
+        └── declaration (identity: unit, year, project name; unique)
+                └── declaration_version (1, 2, 3 …; never changed once written)
+                        └── indicator (one row per level-3 indicator, in form order)
+
+A version keeps the whole declaration as JSON text (:func:`jixiao.jsonformat.declaration_json`),
+which is what :func:`jixiao.store.repository.load_version` reads back; the other columns are
+copies of it for searching, filtering and summing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+
+from jixiao.store.types import ExactDecimal, Money
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Organisation(Base):
+    """A 主管部门 (``kind="department"``, no parent) or a 实施单位 (``kind="unit"``, under its department)."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("kind", "parent_id", "name", name="uq_organisation_kind_parent_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True)
+
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organisation]] = relationship(back_populates="parent")
+
+
+class Declaration(Base):
+    """One project of one unit in one year, across all its versions."""
+
+    __tablename__ = "declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # json.dumps([unit or department, year, name]): unique even where a part is missing (NULL).
+    identity_key: Mapped[str] = mapped_column(Text, unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    unit: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    versions: Mapped[list[DeclarationVersion]] = relationship(
+        back_populates="declaration", order_by="DeclarationVersion.number")
+
+
+class DeclarationVersion(Base):
+    """One immutable state of a declaration: the full JSON plus searchable copies of its fields."""
+
+    __tablename__ = "declaration_version"
+    __table_args__ = (UniqueConstraint("declaration_id", "number", name="uq_declaration_version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    source: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    department: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    nature: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(Text)
+    funds_total: Mapped[Decimal | None] = mapped_column(Money)
+    layout: Mapped[str] = mapped_column(String(32))
+    indicator_count: Mapped[int] = mapped_column(Integer)
+
+    declaration: Mapped[Declaration] = relationship(back_populates="versions")
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="version", order_by="Indicator.position", cascade="all, delete-orphan")
+
+
+class Indicator(Base):
+    """A level-3 indicator of one version, at its position (0-based) in the form."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (
+        UniqueConstraint("version_id", "position", name="uq_indicator_version_position"),
+        Index("ix_indicator_level1_level2", "level1", "level2"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("declaration_version.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    level1: Mapped[str | None] = mapped_column(Text)
+    level2: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    target_raw: Mapped[str] = mapped_column(Text)
+    op: Mapped[str | None] = mapped_column(String(8))
+    value: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    upper: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    unit: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+
+    version: Mapped[DeclarationVersion] = relationship(back_populates="indicators")
+
+
+class ImmutableVersionError(RuntimeError):
+    """A stored version or its indicators were about to be changed: a bug, never allowed."""
+
+
+def _refuse_update(_mapper: Mapper[object], _connection: object, target: object) -> None:
+    raise ImmutableVersionError(f"{type(target).__name__} rows are immutable; save a new version instead")
+
+
+event.listen(DeclarationVersion, "before_update", _refuse_update)
+event.listen(Indicator, "before_update", _refuse_update)

@@ -1,0 +1,269 @@
+"""The store on SQLite and on PostgreSQL: migrations, exact money, import, versions, the CLI.
+
+Every test runs twice: on a fresh SQLite file and in a fresh PostgreSQL schema (dropped after the
+test). PostgreSQL is ``$JIXIAO_TEST_POSTGRES_URL`` (default: postgres@127.0.0.1:5432/test); when it
+cannot be reached the PostgreSQL runs are skipped, unless ``JIXIAO_REQUIRE_POSTGRES=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, inspect, select, text
+
+from jixiao.cli import cli
+from jixiao.model import Declaration as DeclarationModel
+from jixiao.model import Funds
+from jixiao.readers import read_document
+from jixiao.store import db, import_files, list_versions, load_version, save_declaration
+from jixiao.store.models import Declaration, DeclarationVersion, Indicator, Organisation
+from jixiao.store.repository import StoreError, get_declaration
+
+from .conftest import SEED_2020, SEED_2024
+
+PG_URL = db.database_url(os.environ.get("JIXIAO_TEST_POSTGRES_URL")
+                         or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TABLES = {"organisation", "declaration", "declaration_version", "indicator"}
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> str | None:
+    """``None`` when PostgreSQL answers, else why not."""
+    engine = db.make_engine(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        return None
+    except Exception as err:
+        return f"{type(err).__name__}: {err}".splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path: Path, postgres_available: str | None):
+    """An empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'jixiao.sqlite3'}"
+        return
+    if postgres_available is not None:
+        reason = f"PostgreSQL at {PG_URL} is unreachable ({postgres_available})"
+        if os.environ.get("JIXIAO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " and JIXIAO_REQUIRE_POSTGRES=1")
+        pytest.skip(reason)
+    schema = f"jixiao_test_{uuid.uuid4().hex[:12]}"
+    admin = db.make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(url: str):
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return db.session_factory(engine)
+
+
+def counts(sessions) -> dict[str, int]:
+    with sessions() as session:
+        return {model.__tablename__: session.scalar(select(func.count()).select_from(model))
+                for model in (Organisation, Declaration, DeclarationVersion, Indicator)}
+
+
+def test_migrations_upgrade_downgrade_to_base_and_upgrade_again(url):
+    engine = db.make_engine(url)
+    try:
+        assert db.current_revision(engine) is None
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.head_revision()
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        summary = import_files([SEED_2020], db.session_factory(engine))
+        assert (summary.new, summary.failed) == (3, [])
+        db.downgrade(engine, "base")
+        assert db.current_revision(engine) is None
+        assert not TABLES & set(inspect(engine).get_table_names())
+        db.upgrade(engine)
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        assert counts(db.session_factory(engine))["declaration"] == 0
+    finally:
+        engine.dispose()
+
+
+def test_the_sqlite_default_is_a_file_under_var_with_foreign_keys_on(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JIXIAO_DATABASE_URL", raising=False)
+    assert db.database_url() == "sqlite:///var/jixiao.sqlite3"
+    assert db.database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    engine = db.make_engine()
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert (tmp_path / "var").is_dir()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("amount", ["12345678901234567.89", "-0.01", "0", "89999999999999999.99"])
+def test_money_is_exact(sessions, amount):
+    decl = DeclarationModel(name=f"资金 {amount}", year=2024, unit="测试单位",
+                            funds=Funds(total=Decimal(amount)))
+    with sessions.begin() as session:
+        assert save_declaration(session, decl, "money.txt") == "new"
+    with sessions() as session:
+        stored = session.scalar(select(DeclarationVersion.funds_total))
+        summed = session.scalar(select(func.sum(DeclarationVersion.funds_total)))
+    assert stored == Decimal(amount) and str(stored) == str(Decimal(amount).quantize(Decimal("0.01")))
+    assert Decimal(summed) == Decimal(amount)
+
+
+@pytest.mark.parametrize("amount", ["0.001", "90000000000000000", "-90000000000000000.00"])
+def test_money_that_cannot_be_stored_exactly_is_refused_not_rounded(sessions, amount):
+    decl = DeclarationModel(name="资金", year=2024, unit="测试单位", funds=Funds(total=Decimal(amount)))
+    with sessions() as session, pytest.raises(StoreError, match="cannot be stored"):
+        save_declaration(session, decl, "money.txt")
+
+
+def test_importing_both_seeds_stores_19_declarations_with_their_totals(sessions):
+    summary = import_files([SEED_2024, SEED_2020], sessions)
+    assert (summary.new, summary.updated, summary.unchanged, summary.failed) == (19, 0, 0, [])
+    assert summary.line() == "新增 19, 更新 0, 未变 0, 失败 0"
+    with sessions() as session:
+        totals = dict(session.execute(
+            select(DeclarationVersion.source, func.sum(DeclarationVersion.funds_total))
+            .group_by(DeclarationVersion.source)).all())
+        units = session.execute(select(Organisation.kind, Organisation.name, Organisation.parent_id)
+                                .order_by(Organisation.id)).all()
+    assert {Path(k).name: Decimal(v) for k, v in totals.items()} == {
+        SEED_2024.name: Decimal("13012181.00"), SEED_2020.name: Decimal("1373917")}
+    assert counts(sessions) == {"organisation": len(units), "declaration": 19, "declaration_version": 19,
+                                "indicator": 124 + 53}
+    names = {i + 1: name for i, (_, name, _) in enumerate(units)}  # ids follow insertion order here
+    assert [(kind, name, names.get(parent)) for kind, name, parent in units] == [
+        ("department", "上海市红十字会", None),
+        ("unit", "上海市红十字会", "上海市红十字会"),
+        ("unit", "上海市红十字事务中心", None),  # the 2020 form names no 主管部门
+    ]
+
+
+def test_importing_again_changes_nothing(sessions):
+    import_files([SEED_2024, SEED_2020], sessions)
+    before = counts(sessions)
+    summary = import_files([SEED_2024, SEED_2020], sessions)
+    assert (summary.new, summary.updated, summary.unchanged, summary.failed) == (0, 0, 19, [])
+    assert counts(sessions) == before
+
+
+def test_a_changed_document_becomes_version_2_and_version_1_stays(sessions, tmp_path):
+    import_files([SEED_2024], sessions)
+    changed = tmp_path / "changed.txt"
+    original = SEED_2024.read_text(encoding="utf-8")
+    assert original.count("=3000.00(份)") == 1
+    changed.write_text(original.replace("=3000.00(份)", "=3500.00(份)"), encoding="utf-8")
+    summary = import_files([changed], sessions)
+    assert (summary.new, summary.updated, summary.unchanged, summary.failed) == (0, 1, 15, [])
+    with sessions() as session:
+        stored = get_declaration(session, "上海市红十字会", 2024, "遗体 and 人体器官捐献工作专项经费")
+        assert stored is not None and stored.latest_version == 2
+        versions = list_versions(session, stored)
+        assert [(v.number, Path(v.source).name) for v in versions] == [
+            (1, SEED_2024.name), (2, "changed.txt")]
+        assert versions[0].content_hash != versions[1].content_hash
+        old, new = load_version(session, stored, 1), load_version(session, stored)
+        assert [old.indicators[0].target_raw, new.indicators[0].target_raw] == [
+            "=3000.00(份)", "=3500.00(份)"]
+        assert new.indicators[0].target.value == Decimal("3500.00")
+        rows = session.execute(select(DeclarationVersion.number, Indicator.value)
+                               .join(Indicator.version).where(Indicator.position == 0,
+                                                              DeclarationVersion.declaration_id == stored.id)
+                               .order_by(DeclarationVersion.number)).all()
+    assert rows == [(1, Decimal("3000.00")), (2, Decimal("3500.00"))]
+    assert counts(sessions)["declaration_version"] == 17
+
+
+def test_a_bad_file_among_good_ones_fails_alone_and_leaves_nothing(sessions, tmp_path):
+    lines = SEED_2024.read_text(encoding="utf-8").splitlines(keepends=True)
+    bad = tmp_path / "cut.txt"
+    bad.write_text("".join(lines[:193]), encoding="utf-8")
+    assert len(read_document(bad).declarations) == 8  # readable forms before the cut: still not stored
+    missing = tmp_path / "missing.txt"
+    summary = import_files([SEED_2020, bad, missing], sessions)
+    assert (summary.new, summary.updated, summary.unchanged) == (3, 0, 0)
+    assert summary.failed == [
+        (str(bad), f"{bad}:193: expected the indicator table header (一级指标 二级指标 三级指标 指标值), "
+                   "found the end of the form"),
+        (str(missing), f"{missing}: expected an existing file, found no such file"),
+    ]
+    with sessions() as session:
+        assert set(session.scalars(select(DeclarationVersion.source))) == {str(SEED_2020)}
+    assert counts(sessions)["declaration"] == 3
+
+
+def test_load_version_gives_back_what_was_read(sessions):
+    import_files([SEED_2024, SEED_2020], sessions)
+    read = [d for seed in (SEED_2024, SEED_2020) for d in read_document(seed).declarations]
+    with sessions() as session:
+        for decl in read:
+            stored = get_declaration(session, decl.unit or decl.department, decl.year, decl.name)
+            assert stored is not None
+            loaded = load_version(session, stored.id, 1)
+            assert loaded.model_dump() == decl.model_dump()
+            assert loaded.source == decl.source
+
+
+def test_stored_versions_cannot_be_changed(sessions):
+    import_files([SEED_2020], sessions)
+    with sessions() as session:
+        version = session.scalars(select(DeclarationVersion)).first()
+        version.name = "改名"
+        with pytest.raises(RuntimeError, match="immutable"):
+            session.flush()
+
+
+def test_cli_db_and_import_summary_and_exit_status(url, tmp_path):
+    runner = CliRunner()
+    env = {"JIXIAO_DATABASE_URL": url}
+    seeds = [str(SEED_2024), str(SEED_2020)]
+
+    result = runner.invoke(cli, ["import", *seeds], env=env)
+    assert result.exit_code == 2
+    assert result.stderr == "jixiao: error: the database is not initialised; run `jixiao db upgrade` first\n"
+
+    result = runner.invoke(cli, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0 and result.stdout.endswith(f": at revision {db.head_revision()}\n")
+
+    result = runner.invoke(cli, ["import", *seeds], env=env)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "新增 19, 更新 0, 未变 0, 失败 0\n", "")
+
+    bad = tmp_path / "bad.txt"
+    bad.write_text("这不是申报表\n", encoding="utf-8")
+    copies = []
+    for i in range(3):
+        copy = tmp_path / f"copy{i}.txt"
+        copy.write_text(SEED_2020.read_text(encoding="utf-8"), encoding="utf-8")
+        copies.append(str(copy))
+    result = runner.invoke(cli, ["import", *seeds, *copies, str(bad)], env=env)
+    assert result.exit_code == 2
+    assert result.stdout == "新增 0, 更新 0, 未变 28, 失败 1\n"
+    assert "导入" in result.stderr  # the progress bar, drawn for more than 3 files
+    assert result.stderr.splitlines()[-1].startswith(f"jixiao: error: {bad}:1: expected")
+
+    result = runner.invoke(cli, ["db", "downgrade", "base"], env=env)
+    assert result.exit_code == 0 and result.stdout.endswith(": at revision base (no tables)\n")
