@@ -14,9 +14,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-## run: install, then read the bundled sample documents and print their summary
+## run: install, print the sample documents' summary, migrate, import them, serve on 127.0.0.1:8000
 run: $(STAMP)
-	$(BIN)/jixiao parse src/jixiao/samples/*.txt
+	$(BIN)/jixiao parse --quiet src/jixiao/samples/*.txt
+	$(BIN)/jixiao db upgrade
+	$(BIN)/jixiao import src/jixiao/samples/*.txt
+	@echo "Jixiao: http://127.0.0.1:8000/"
+	exec $(BIN)/jixiao serve
 
 ## test: install what the tests need, lint, run every test
 test: $(STAMP) lint

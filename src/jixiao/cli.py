@@ -212,6 +212,22 @@ def import_(files: tuple[str, ...], database_url: str | None) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="The port to listen on.")
+@_DATABASE_URL
+def serve(host: str, port: int, database_url: str | None) -> None:
+    """Run the web system (pages and the REST API) with uvicorn until interrupted."""
+    import uvicorn
+
+    from jixiao.store import db as store_db
+    from jixiao.web import create_app
+
+    store_db.require_current(database_url)
+    uvicorn.run(create_app(database_url), host=host, port=port, log_level="info")
+
+
 def summary(doc: Document) -> str:
     """A readable summary of one file: each project with its funds and indicator counts."""
     decls = doc.declarations

@@ -1,0 +1,88 @@
+"""The REST API under ``/api/v1`` (read-only so far) and its offline docs page at ``/api/docs``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from jixiao.jsonformat import declaration_json
+from jixiao.review import Reviewer
+from jixiao.store.listing import MAX_PAGE_SIZE, list_latest
+from jixiao.store.models import Declaration
+from jixiao.store.repository import list_versions, load_version
+from jixiao.web.app import ERROR_CODES, get_session, templates
+
+router = APIRouter(tags=["declarations"])
+docs_router = APIRouter(include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"description": f'`{{"error": {{"status": {status}, "code": "{code}", "message": …}}}}`'}
+    for status, code in ERROR_CODES.items() if status in (404, 422)}
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _declaration(session: Session, declaration_id: int) -> Declaration:
+    stored = session.get(Declaration, declaration_id)
+    if stored is None:
+        raise HTTPException(404, f"no declaration {declaration_id}")
+    return stored
+
+
+@router.get("/declarations", summary="List declarations (latest versions)", responses=ERRORS)
+def declarations(session: SessionDep, year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+                 unit: Annotated[str | None, Query(max_length=200)] = None,
+                 page: Annotated[int, Query(ge=1)] = 1,
+                 size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> dict[str, Any]:
+    listing = list_latest(session, year=year, unit=unit or None, page=page, size=size)
+    return {
+        "items": [{"id": r.id, "version": r.version, "name": r.name, "year": r.year,
+                   "department": r.department, "unit": r.unit, "funds_total": _money(r.funds_total),
+                   "indicator_count": r.indicator_count} for r in listing.rows],
+        "count": listing.count, "funds_total": _money(listing.funds_total), "page": listing.page,
+        "size": listing.size, "pages": listing.pages,
+    }
+
+
+@router.get("/declarations/{declaration_id}", summary="The latest version of a declaration",
+            responses=ERRORS)
+def declaration(session: SessionDep, declaration_id: int) -> dict[str, Any]:
+    stored = _declaration(session, declaration_id)
+    content = declaration_json(load_version(session, stored))
+    return {"id": stored.id, "version": stored.latest_version, **content}
+
+
+@router.get("/declarations/{declaration_id}/versions", summary="The versions of a declaration, oldest first",
+            responses=ERRORS)
+def versions(session: SessionDep, declaration_id: int) -> dict[str, Any]:
+    stored = _declaration(session, declaration_id)
+    return {"id": stored.id, "versions": [
+        {"number": v.number, "created_at": v.created_at.isoformat(), "source": v.source,
+         "content_hash": v.content_hash, "funds_total": _money(v.funds_total),
+         "indicator_count": v.indicator_count} for v in list_versions(session, stored)]}
+
+
+@router.get("/declarations/{declaration_id}/review", summary="The review report of the latest version",
+            responses=ERRORS)
+def review(session: SessionDep, declaration_id: int) -> dict[str, Any]:
+    stored = _declaration(session, declaration_id)
+    report = Reviewer().review(load_version(session, stored))
+    return {"id": stored.id, "version": stored.latest_version, **report.model_dump(mode="json")}
+
+
+@docs_router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> Response:
+    """The endpoints of the OpenAPI document, as a page served without any external asset."""
+    schema = request.app.openapi()
+    endpoints = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                  "parameters": [p["name"] + ("" if p.get("required") else "?")
+                                 for p in op.get("parameters", [])]}
+                 for path, item in schema.get("paths", {}).items() for method, op in item.items()]
+    return templates.TemplateResponse(request, "api_docs.html", {
+        "title": "API 文档", "endpoints": endpoints, "openapi_url": request.app.openapi_url,
+        "version": schema.get("info", {}).get("version")})

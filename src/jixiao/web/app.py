@@ -1,0 +1,115 @@
+"""The FastAPI application: engine and sessions, templates, static files, one error shape.
+
+Errors: under ``/api`` every error is the JSON body ``{"error": {"status", "code", "message"}}``
+(FastAPI's own bodies never appear); elsewhere a Chinese error page. A bad query or path parameter
+is a 422 in the API and a 400 page in the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jixiao import __version__
+from jixiao.errors import JixiaoError
+from jixiao.store import db as store_db
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+API_PREFIX = "/api"
+
+ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 422: "invalid_parameter",
+               500: "internal_error"}
+ERROR_TITLES = {400: "请求有误", 404: "未找到", 405: "不支持的请求方法", 422: "参数有误",
+                500: "服务器内部错误"}
+
+
+def money(value: Decimal | None) -> str:
+    """``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amount."""
+    return "-" if value is None else f"{value:,.2f}"
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+templates.env.filters["money"] = money
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request (FastAPI dependency), closed when the response is done."""
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:
+    return {"error": {"status": status, "code": code or ERROR_CODES.get(status, "error"), "message": message}}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse(error_body(status, message), status_code=status)
+    context = {"status": status, "title": ERROR_TITLES.get(status, "错误"), "message": message}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
+        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid")))
+    return "; ".join(parts) or "invalid request"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else ERROR_TITLES.get(exc.status_code, "error")
+        return error_response(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        status = 422 if _is_api(request) else 400
+        return error_response(request, status, _validation_message(exc))
+
+    @app.exception_handler(JixiaoError)
+    async def jixiao_error(request: Request, exc: JixiaoError) -> Response:
+        return error_response(request, 400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return error_response(request, 500, f"internal error ({type(exc).__name__}); please report it")
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    """The application on ``database_url`` (default: ``$JIXIAO_DATABASE_URL``, else the SQLite file)."""
+    from jixiao.web import api, pages
+
+    app = FastAPI(title="绩效 Jixiao API", version=__version__, openapi_url=f"{API_PREFIX}/v1/openapi.json",
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
+    engine = store_db.make_engine(database_url)
+    app.state.engine = engine
+    app.state.session_factory = store_db.session_factory(engine)
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.include_router(api.router, prefix=f"{API_PREFIX}/v1")
+    app.include_router(api.docs_router, prefix=API_PREFIX)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", include_in_schema=False, response_class=HTMLResponse)
+    def healthz() -> str:
+        return "ok"
+
+    return app

@@ -1,0 +1,111 @@
+"""The Chinese pages: 项目列表, 项目详情, 规则. Each route calls library functions and renders a template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from jixiao.model import Declaration as DeclarationModel
+from jixiao.model import Indicator
+from jixiao.review import CATEGORIES, RULES, Finding, Reviewer
+from jixiao.review.render import SEVERITY_ZH, rule_page
+from jixiao.store.listing import MAX_PAGE_SIZE, filter_choices, list_latest
+from jixiao.store.models import Declaration
+from jixiao.store.repository import list_versions, load_version
+from jixiao.web.app import get_session, templates
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+SessionDep = Annotated[Session, Depends(get_session)]
+
+FIELDS = [("name", "项目名称"), ("year", "年度"), ("department", "主管部门"), ("unit", "实施单位"),
+          ("nature", "项目性质"), ("category", "项目类别"), ("performance_type", "绩效目标类型"),
+          ("start", "开始日期"), ("end", "结束日期"), ("layout", "表样")]
+FUNDS = [("total", "项目资金总额"), ("fiscal", "财政拨款"), ("current_year", "本年预算"),
+         ("carryover", "结转"), ("other", "其他资金"), ("previous_year_budget", "上年预算"),
+         ("previous_year_spent", "上年执行")]
+
+
+@dataclass
+class IndicatorRow:
+    """One row of the indicator table: rowspans of the merged level cells (0: covered by the row above)."""
+
+    index: int  # 1-based, as findings refer to it
+    indicator: Indicator
+    level1_span: int
+    level2_span: int
+    findings: list[Finding] = field(default_factory=list)
+
+
+def indicator_rows(indicators: list[Indicator], findings: list[Finding]) -> list[IndicatorRow]:
+    """The indicators with the level-1 and level-2 cells merged over runs of equal values, like the form."""
+    rows = [IndicatorRow(i, ind, 0, 0, [f for f in findings if f.indicator and f.indicator.index == i])
+            for i, ind in enumerate(indicators, 1)]
+    start = 0
+    while start < len(rows):
+        end = start
+        while end + 1 < len(rows) and rows[end + 1].indicator.level1 == rows[start].indicator.level1:
+            end += 1
+        rows[start].level1_span = end - start + 1
+        inner = start
+        while inner <= end:
+            stop = inner
+            while stop + 1 <= end and rows[stop + 1].indicator.level2 == rows[inner].indicator.level2:
+                stop += 1
+            rows[inner].level2_span = stop - inner + 1
+            inner = stop + 1
+        start = end + 1
+    return rows
+
+
+def _declaration(session: Session, declaration_id: int) -> Declaration:
+    stored = session.get(Declaration, declaration_id)
+    if stored is None:
+        raise HTTPException(404, f"没有编号为 {declaration_id} 的项目")
+    return stored
+
+
+@router.get("/")
+def project_list(request: Request, session: SessionDep,
+                 year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+                 unit: Annotated[str | None, Query(max_length=200)] = None,
+                 page: Annotated[int, Query(ge=1)] = 1,
+                 size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> Response:
+    listing = list_latest(session, year=year, unit=unit or None, page=page, size=size)
+    years, units = filter_choices(session)
+    return templates.TemplateResponse(request, "list.html", {
+        "listing": listing, "years": years, "units": units, "year": year, "unit": unit or "",
+        "title": "项目列表"})
+
+
+@router.get("/declarations/{declaration_id}")
+def project_detail(request: Request, session: SessionDep, declaration_id: int) -> Response:
+    stored = _declaration(session, declaration_id)
+    decl: DeclarationModel = load_version(session, stored)
+    report = Reviewer().review(decl)
+    return templates.TemplateResponse(request, "detail.html", {
+        "title": decl.name or "项目详情", "id": stored.id, "decl": decl, "version": stored.latest_version,
+        "fields": [(label, getattr(decl, key)) for key, label in FIELDS],
+        "funds": [(label, getattr(decl.funds, key)) for key, label in FUNDS],
+        "rows": indicator_rows(decl.indicators, report.findings), "report": report,
+        "general": [f for f in report.findings if f.indicator is None],
+        "versions": list_versions(session, stored), "severity": SEVERITY_ZH, "categories": CATEGORIES})
+
+
+@router.get("/rules")
+def rule_list(request: Request) -> Response:
+    return templates.TemplateResponse(request, "rules.html", {
+        "title": "规则", "rules": [r for _, r in sorted(RULES.items())], "severity": SEVERITY_ZH,
+        "categories": CATEGORIES})
+
+
+@router.get("/rules/{code}")
+def rule_detail(request: Request, code: str) -> Response:
+    rule = RULES.get(code.upper())
+    if rule is None:
+        raise HTTPException(404, f"没有规则 {code}")
+    return templates.TemplateResponse(request, "rule.html", {
+        "title": f"{rule.code} {rule.title}", "rule": rule, "page": rule_page(rule)})
