@@ -22,11 +22,12 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]
 
 FIELDS = [("name", "项目名称"), ("year", "年度"), ("department", "主管部门"), ("unit", "实施单位"),
-          ("nature", "项目性质"), ("category", "项目类别"), ("performance_type", "绩效目标类型"),
+          ("nature", "项目性质"), ("category", "项目类别"), ("performance_type", "绩效类型"),
           ("start", "开始日期"), ("end", "结束日期"), ("layout", "表样")]
-FUNDS = [("total", "项目资金总额"), ("fiscal", "财政拨款"), ("current_year", "本年预算"),
-         ("carryover", "结转"), ("other", "其他资金"), ("previous_year_budget", "上年预算"),
-         ("previous_year_spent", "上年执行")]
+FUNDS = [("total", "资金总额（年度资金申请总额 / 项目总预算）"), ("fiscal", "其中：财政资金"),
+         ("current_year", "当年财政拨款 / 项目当年预算"), ("carryover", "上年结转资金"),
+         ("other", "其他资金"),
+         ("previous_year_budget", "同名项目上年预算额"), ("previous_year_spent", "同名项目上年预算执行数")]
 
 
 @dataclass
