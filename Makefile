@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench schema docs clean
+.PHONY: run test lint bench schema docs clean vendor
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -44,3 +44,11 @@ clean:
 ## docs: regenerate the rule pages in docs/rules/ from the code
 docs: $(STAMP)
 	$(BIN)/python -m jixiao.review.docs docs/rules
+
+## vendor: re-copy the front-end files from npm (exact versions in package.json) into web/static/vendor/
+ECHARTS_VERSION = $(shell node -p 'require("./package.json").dependencies.echarts')
+vendor:
+	npm install --no-audit --no-fund
+	rm -f src/jixiao/web/static/vendor/echarts-*.min.js
+	mkdir -p src/jixiao/web/static/vendor
+	cp node_modules/echarts/dist/echarts.min.js src/jixiao/web/static/vendor/echarts-$(ECHARTS_VERSION).min.js

@@ -174,7 +174,10 @@ def test_the_stylesheet_is_served_by_the_app(client):
 
 
 def test_no_template_or_static_file_refers_to_the_internet():
-    files = [p for p in [*TEMPLATES.rglob("*"), *STATIC.rglob("*")] if p.is_file()]
+    # static/vendor/ holds third-party builds from npm, whose code contains XML namespace URIs and licence
+    # links; test_web_dashboard checks that those are the only URLs in them.
+    files = [p for p in [*TEMPLATES.rglob("*"), *STATIC.rglob("*")]
+             if p.is_file() and (STATIC / "vendor") not in p.parents]
     assert len(files) >= 7
     internet = re.compile(r"https?://|(src|href)=\"//")
     assert [str(p) for p in files if internet.search(p.read_text(encoding="utf-8"))] == []
@@ -243,7 +246,7 @@ def test_openapi_and_the_offline_docs_page(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert set(schema["paths"]) == {"/api/v1/declarations", "/api/v1/declarations/{declaration_id}",
                                     "/api/v1/declarations/{declaration_id}/versions",
-                                    "/api/v1/declarations/{declaration_id}/review"}
+                                    "/api/v1/declarations/{declaration_id}/review", "/api/v1/dashboard"}
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     assert "/api/v1/declarations/{declaration_id}/review" in docs.text

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from jixiao.jsonformat import declaration_json
 from jixiao.review import Reviewer
-from jixiao.store.listing import MAX_PAGE_SIZE, list_latest
+from jixiao.store.listing import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
 from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
 from jixiao.web.app import ERROR_CODES, get_session, templates
@@ -36,10 +36,20 @@ def _declaration(session: Session, declaration_id: int) -> Declaration:
 
 @router.get("/declarations", summary="List declarations (latest versions)", responses=ERRORS)
 def declarations(session: SessionDep, year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
-                 unit: Annotated[str | None, Query(max_length=200)] = None,
+                 department: Annotated[str | None, Query(max_length=200, description="主管部门")] = None,
+                 unit: Annotated[str | None, Query(max_length=200, description="实施单位")] = None,
+                 nature: Annotated[str | None, Query(max_length=200,
+                                                     description="项目性质 or 项目类别")] = None,
+                 q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH,
+                                                description="Search in name, goals, indicator names")] = None,
+                 sort: Annotated[str | None, Query(pattern="^(" + "|".join(SORTS) + ")?$",
+                                                   description="name (pinyin), year, funds; - for descending"
+                                                   )] = None,
                  page: Annotated[int, Query(ge=1)] = 1,
                  size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> dict[str, Any]:
-    listing = list_latest(session, year=year, unit=unit or None, page=page, size=size)
+    listing = list_latest(session, year=year, department=department or None, unit=unit or None,
+                          nature=nature or None, q=(q or "").strip() or None, sort=sort or None, page=page,
+                          size=size)
     return {
         "items": [{"id": r.id, "version": r.version, "name": r.name, "year": r.year,
                    "department": r.department, "unit": r.unit, "funds_total": _money(r.funds_total),

@@ -95,7 +95,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(database_url: str | None = None) -> FastAPI:
     """The application on ``database_url`` (default: ``$JIXIAO_DATABASE_URL``, else the SQLite file)."""
-    from jixiao.web import api, pages
+    from jixiao.web import api, dashboard, pages
 
     app = FastAPI(title="绩效 Jixiao API", version=__version__, openapi_url=f"{API_PREFIX}/v1/openapi.json",
                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
@@ -107,6 +107,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(api.router, prefix=f"{API_PREFIX}/v1")
     app.include_router(api.docs_router, prefix=API_PREFIX)
     app.include_router(pages.router)
+    app.include_router(dashboard.router)
 
     @app.get("/healthz", include_in_schema=False, response_class=HTMLResponse)
     def healthz() -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,7 +14,7 @@ from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator
 from jixiao.review import CATEGORIES, RULES, Finding, Reviewer
 from jixiao.review.render import SEVERITY_ZH, rule_page
-from jixiao.store.listing import MAX_PAGE_SIZE, filter_choices, list_latest
+from jixiao.store.listing import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, choices, list_latest
 from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
 from jixiao.web.app import get_session, templates
@@ -69,17 +70,44 @@ def _declaration(session: Session, declaration_id: int) -> Declaration:
     return stored
 
 
+SORT_PATTERN = "^(" + "|".join(SORTS) + ")?$"
+# The sortable columns of the list: header label, the ascending sort, what a first click sorts by.
+SORT_COLUMNS = [("项目名称", "name", "name"), ("年度", "year", "-year"), ("资金总额(元)", "funds", "-funds")]
+
+
+def _sort_links(params: dict[str, Any], sort: str | None) -> dict[str, dict[str, str]]:
+    """Each sortable header's link (a click on the current sort reverses it) and its arrow."""
+    links = {}
+    for label, key, first in SORT_COLUMNS:
+        current = sort or "-year"
+        target = ("-" + key if current == key else key) if current.lstrip("-") == key else first
+        arrow = ("▲" if current == key else "▼") if current.lstrip("-") == key else ""
+        query = {k: v for k, v in params.items() if v not in (None, "") and k != "page"}
+        query["sort"] = target
+        links[key] = {"label": label, "href": "/?" + urlencode(query), "arrow": arrow}
+    return links
+
+
 @router.get("/")
 def project_list(request: Request, session: SessionDep,
                  year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+                 department: Annotated[str | None, Query(max_length=200)] = None,
                  unit: Annotated[str | None, Query(max_length=200)] = None,
+                 nature: Annotated[str | None, Query(max_length=200)] = None,
+                 q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
+                 sort: Annotated[str | None, Query(pattern=SORT_PATTERN)] = None,
                  page: Annotated[int, Query(ge=1)] = 1,
                  size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> Response:
-    listing = list_latest(session, year=year, unit=unit or None, page=page, size=size)
-    years, units = filter_choices(session)
+    q = (q or "").strip()
+    listing = list_latest(session, year=year, department=department or None, unit=unit or None,
+                          nature=nature or None, q=q or None, sort=sort or None, page=page, size=size)
+    params = {"q": q, "year": year, "department": department or "", "unit": unit or "",
+              "nature": nature or "", "sort": sort or "", "size": listing.size}
+    keep = {k: v for k, v in params.items() if v not in (None, "")}
     return templates.TemplateResponse(request, "list.html", {
-        "listing": listing, "years": years, "units": units, "year": year, "unit": unit or "",
-        "title": "项目列表"})
+        "listing": listing, "choices": choices(session), **params, "title": "项目列表",
+        "sorts": _sort_links(params, sort or None),
+        "page_link": lambda n: "/?" + urlencode({**keep, "page": n})})
 
 
 @router.get("/declarations/{declaration_id}")
