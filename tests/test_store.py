@@ -24,10 +24,8 @@ from jixiao.store import db, import_files, list_versions, load_version, save_dec
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator, Organisation
 from jixiao.store.repository import StoreError, get_declaration
 
-from .conftest import SEED_2020, SEED_2024
+from .conftest import PG_URL, SEED_2020, SEED_2024
 
-PG_URL = db.database_url(os.environ.get("JIXIAO_TEST_POSTGRES_URL")
-                         or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TABLES = {"organisation", "declaration", "declaration_version", "indicator"}
 
 

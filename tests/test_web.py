@@ -6,65 +6,17 @@ reached, as in test_store).
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
-from jixiao.store import db, import_files
 from jixiao.web import create_app
 from jixiao.web.app import STATIC, TEMPLATES
 from jixiao.web.pages import indicator_rows
 
-from .conftest import SEED_2020, SEED_2024
-from .test_store import PG_URL
-
 SCHOOL = "学校红十字应急救护培训工作专项经费"
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory: pytest.TempPathFactory):
-    """An empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'jixiao.sqlite3'}"
-        return
-    admin = db.make_engine(PG_URL, connect_args={"connect_timeout": 3})
-    schema = f"jixiao_web_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as err:
-        admin.dispose()
-        reason = f"PostgreSQL at {PG_URL} is unreachable ({type(err).__name__})"
-        if os.environ.get("JIXIAO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason + " and JIXIAO_REQUIRE_POSTGRES=1")
-        pytest.skip(reason)
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def client(database: str):
-    """The app on a database holding both seeds (19 declarations)."""
-    url = database
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    summary = import_files([SEED_2024, SEED_2020], db.session_factory(engine))
-    engine.dispose()
-    assert (summary.new, summary.failed) == (19, [])
-    app = create_app(url)
-    with TestClient(app) as test_client:
-        yield test_client
-    app.state.engine.dispose()
 
 
 @pytest.fixture(scope="module")

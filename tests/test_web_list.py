@@ -10,7 +10,7 @@ import re
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from .test_web import assert_error, client, database  # noqa: F401  (pytest fixtures)
+from .test_web import assert_error
 
 API = "/api/v1/declarations"
 MARROW = "中华骨髓库建设工作专项经费"
@@ -18,7 +18,7 @@ IT = "信息化建设项目"
 RED_CROSS = "上海市红十字会"
 
 
-def _names(client, **params) -> list[str]:  # noqa: F811
+def _names(client, **params) -> list[str]:
     body = client.get(API, params={"size": 200, **params}).json()
     assert body["count"] == len(body["items"])
     return [item["name"] for item in body["items"]]
@@ -30,7 +30,7 @@ def _page_names(html: str) -> list[str]:
 
 # -- search --------------------------------------------------------------------------------------------
 
-def test_search_finds_a_name_in_chinese(client):  # noqa: F811
+def test_search_finds_a_name_in_chinese(client):
     assert _names(client, q="骨髓") == [MARROW]
     html = client.get("/", params={"q": "骨髓"}).text
     assert _page_names(html) == [MARROW]
@@ -38,7 +38,7 @@ def test_search_finds_a_name_in_chinese(client):  # noqa: F811
     assert 'value="骨髓"' in html  # the search box keeps what was typed
 
 
-def test_search_finds_declarations_through_indicator_names_and_goals(client):  # noqa: F811
+def test_search_finds_declarations_through_indicator_names_and_goals(client):
     found = _names(client, q="满意度")
     assert len(found) == 13
     assert not any("满意度" in name for name in found)  # none by its name: by indicators and goals
@@ -48,7 +48,7 @@ def test_search_finds_declarations_through_indicator_names_and_goals(client):  #
     assert _names(client, q="探索人道法师资") == ["学校红十字组织建设工作专项经费"]
 
 
-def test_search_escapes_like_wildcards_and_trims(client):  # noqa: F811
+def test_search_escapes_like_wildcards_and_trims(client):
     everything = len(_names(client))
     assert 0 < len(_names(client, q="%")) < everything  # a literal percent sign, not "anything"
     assert _names(client, q="_") == []
@@ -59,7 +59,7 @@ def test_search_escapes_like_wildcards_and_trims(client):  # noqa: F811
 
 # -- filters -------------------------------------------------------------------------------------------
 
-def test_filters_combine(client):  # noqa: F811
+def test_filters_combine(client):
     assert len(_names(client, department=RED_CROSS)) == 16
     assert len(_names(client, year=2024, department=RED_CROSS)) == 16
     assert _names(client, year=2020, department=RED_CROSS) == []
@@ -73,7 +73,7 @@ def test_filters_combine(client):  # noqa: F811
     assert 0 < body["count"] < 13
 
 
-def test_the_page_offers_every_filter_and_keeps_the_choices(client):  # noqa: F811
+def test_the_page_offers_every_filter_and_keeps_the_choices(client):
     html = client.get("/", params={"department": RED_CROSS, "nature": "特定目标类", "sort": "-funds"}).text
     for name in ('name="q"', 'name="year"', 'name="department"', 'name="unit"', 'name="nature"'):
         assert name in html
@@ -86,7 +86,7 @@ def test_the_page_offers_every_filter_and_keeps_the_choices(client):  # noqa: F8
 
 # -- sorting -------------------------------------------------------------------------------------------
 
-def test_sort_by_funds(client):  # noqa: F811
+def test_sort_by_funds(client):
     desc = client.get(API, params={"sort": "-funds"}).json()["items"]
     assert (desc[0]["name"], desc[0]["funds_total"]) == (IT, "3718900.00")
     funds = [float(item["funds_total"]) for item in desc]
@@ -96,14 +96,14 @@ def test_sort_by_funds(client):  # noqa: F811
     assert _page_names(client.get("/", params={"sort": "-funds"}).text)[0] == IT
 
 
-def test_sort_by_year(client):  # noqa: F811
+def test_sort_by_year(client):
     years = [item["year"] for item in client.get(API, params={"sort": "year"}).json()["items"]]
     assert years == sorted(years) and years[0] == 2020
     years = [item["year"] for item in client.get(API, params={"sort": "-year"}).json()["items"]]
     assert years == sorted(years, reverse=True)
 
 
-def test_sort_by_name_is_pinyin_order(client):  # noqa: F811
+def test_sort_by_name_is_pinyin_order(client):
     names = _names(client, sort="name")
     expected = sorted(names, key=lambda n: lazy_pinyin(n, style=Style.TONE3, neutral_tone_with_five=True))
     assert names == expected
@@ -113,7 +113,7 @@ def test_sort_by_name_is_pinyin_order(client):  # noqa: F811
     assert _names(client, sort="-name") == names[::-1]
 
 
-def test_sort_by_name_pages_and_keeps_the_total(client):  # noqa: F811
+def test_sort_by_name_pages_and_keeps_the_total(client):
     names = _names(client, sort="name")
     first = client.get(API, params={"sort": "name", "size": 10}).json()
     second = client.get(API, params={"sort": "name", "size": 10, "page": 2}).json()
@@ -121,7 +121,7 @@ def test_sort_by_name_pages_and_keeps_the_total(client):  # noqa: F811
     assert first["funds_total"] == second["funds_total"] == "14386098.00"
 
 
-def test_the_column_headers_sort_and_reverse(client):  # noqa: F811
+def test_the_column_headers_sort_and_reverse(client):
     html = client.get("/", params={"q": "红十字", "year": 2024}).text
     assert 'href="/?q=%E7%BA%A2%E5%8D%81%E5%AD%97&amp;year=2024&amp;size=50&amp;sort=name"' in html
     assert "sort=-funds" in html  # the first click on 资金总额 sorts largest first
@@ -131,7 +131,7 @@ def test_the_column_headers_sort_and_reverse(client):  # noqa: F811
     assert "项目名称▼" in html
 
 
-def test_the_pager_keeps_search_filters_and_sort(client):  # noqa: F811
+def test_the_pager_keeps_search_filters_and_sort(client):
     html = client.get("/", params={"q": "红十字", "sort": "name", "size": 5}).text
     assert "第 1 / " in html
     link = re.search(r'<a href="([^"]*)">下一页</a>', html).group(1)
@@ -142,7 +142,7 @@ def test_the_pager_keeps_search_filters_and_sort(client):  # noqa: F811
 
 @pytest.mark.parametrize("query", ["sort=pinyin", "sort=--name", "sort=", "q=" + "骨" * 201,
                                    "department=" + "x" * 201])
-def test_a_bad_list_parameter_is_a_400_page(client, query):  # noqa: F811
+def test_a_bad_list_parameter_is_a_400_page(client, query):
     if query == "sort=":
         assert client.get("/?" + query).status_code == 200  # an empty select value is "default"
         return
@@ -153,5 +153,5 @@ def test_a_bad_list_parameter_is_a_400_page(client, query):  # noqa: F811
 
 @pytest.mark.parametrize("query", ["sort=pinyin", "sort=funds,name", "q=" + "骨" * 201,
                                    "nature=" + "x" * 201])
-def test_a_bad_list_parameter_is_a_422_json_error(client, query):  # noqa: F811
+def test_a_bad_list_parameter_is_a_422_json_error(client, query):
     assert_error(client.get(f"{API}?{query}"), 422, "invalid_parameter")
