@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,14 +47,15 @@ PG_URL = db.database_url(os.environ.get("JIXIAO_TEST_POSTGRES_URL")
                          or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory: pytest.TempPathFactory):
-    """An empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'jixiao.sqlite3'}"
-        return
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """The URL of a fresh PostgreSQL schema of its own, dropped afterwards.
+
+    When PostgreSQL does not answer, the test is skipped with the reason, or fails when
+    JIXIAO_REQUIRE_POSTGRES=1 (as .ci/run sets it).
+    """
     admin = db.make_engine(PG_URL, connect_args={"connect_timeout": 3})
-    schema = f"jixiao_web_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -69,6 +72,16 @@ def database(request, tmp_path_factory: pytest.TempPathFactory):
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory: pytest.TempPathFactory):
+    """An empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'jixiao.sqlite3'}"
+        return
+    with postgres_schema("jixiao_web") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ cannot be reached the PostgreSQL runs are skipped, unless ``JIXIAO_REQUIRE_POSTG
 
 from __future__ import annotations
 
-import os
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,47 +22,19 @@ from jixiao.store import db, import_files, list_versions, load_version, save_dec
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator, Organisation
 from jixiao.store.repository import StoreError, get_declaration
 
-from .conftest import PG_URL, SEED_2020, SEED_2024
+from .conftest import SEED_2020, SEED_2024, postgres_schema
 
 TABLES = {"organisation", "declaration", "declaration_version", "indicator"}
 
 
-@pytest.fixture(scope="session")
-def postgres_available() -> str | None:
-    """``None`` when PostgreSQL answers, else why not."""
-    engine = db.make_engine(PG_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        return None
-    except Exception as err:
-        return f"{type(err).__name__}: {err}".splitlines()[0]
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path: Path, postgres_available: str | None):
+def url(request, tmp_path: Path):
     """An empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'var' / 'jixiao.sqlite3'}"
         return
-    if postgres_available is not None:
-        reason = f"PostgreSQL at {PG_URL} is unreachable ({postgres_available})"
-        if os.environ.get("JIXIAO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason + " and JIXIAO_REQUIRE_POSTGRES=1")
-        pytest.skip(reason)
-    schema = f"jixiao_test_{uuid.uuid4().hex[:12]}"
-    admin = db.make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("jixiao_test") as url:
+        yield url
 
 
 @pytest.fixture
