@@ -14,7 +14,7 @@ import click
 from jixiao import __version__
 from jixiao.errors import JixiaoError, UsageError
 from jixiao.readers import Document, read_document
-from jixiao.text import pad, truncate
+from jixiao.text import pad, truncate, yuan
 from jixiao.vocabulary import canonical_level1
 
 EXIT_FINDINGS = 1
@@ -240,7 +240,7 @@ def summary(doc: Document) -> str:
         groups = Counter(canonical_level1(ind.level1) for ind in d.indicators)
         shares = [groups["产出"], groups["效益"], groups["满意度"]]
         shares.append(len(d.indicators) - sum(shares))
-        funds = f"{d.funds.total:,.2f}" if d.funds.total is not None else "-"
+        funds = yuan(d.funds.total)
         lines.append(_row(str(i), d.name or "-", str(d.year or "-"), funds, str(len(d.indicators)),
                           "/".join(map(str, shares))))
     return "\n".join(lines)

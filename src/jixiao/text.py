@@ -9,6 +9,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
+from decimal import Decimal
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _SPACE = re.compile(r"\s+")
@@ -71,3 +72,13 @@ def truncate(text: str, width: int) -> str:
             break
         out.append(ch)
     return "".join(out) + "…"
+
+
+def yuan(amount: Decimal | None, missing: str = "-") -> str:
+    """An amount for people: ``1400400`` → ``1,400,400.00``; ``missing`` when there is none."""
+    return missing if amount is None else f"{amount:,.2f}"
+
+
+def money_json(amount: Decimal | None) -> str | None:
+    """An amount for JSON: exact digits with two decimals (``"1400400.00"``), never a float."""
+    return None if amount is None else f"{amount:.2f}"

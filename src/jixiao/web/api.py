@@ -13,6 +13,7 @@ from jixiao.review import Reviewer
 from jixiao.store.listing import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
 from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
+from jixiao.text import money_json
 from jixiao.web.app import ERROR_CODES, get_session, templates
 
 router = APIRouter(tags=["declarations"])
@@ -21,10 +22,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": f'`{{"error": {{"status": {status}, "code": "{code}", "message": …}}}}`'}
     for status, code in ERROR_CODES.items() if status in (404, 422)}
-
-
-def _money(value: Any) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 def _declaration(session: Session, declaration_id: int) -> Declaration:
@@ -52,9 +49,9 @@ def declarations(session: SessionDep, year: Annotated[int | None, Query(ge=1900,
                           size=size)
     return {
         "items": [{"id": r.id, "version": r.version, "name": r.name, "year": r.year,
-                   "department": r.department, "unit": r.unit, "funds_total": _money(r.funds_total),
+                   "department": r.department, "unit": r.unit, "funds_total": money_json(r.funds_total),
                    "indicator_count": r.indicator_count} for r in listing.rows],
-        "count": listing.count, "funds_total": _money(listing.funds_total), "page": listing.page,
+        "count": listing.count, "funds_total": money_json(listing.funds_total), "page": listing.page,
         "size": listing.size, "pages": listing.pages,
     }
 
@@ -73,7 +70,7 @@ def versions(session: SessionDep, declaration_id: int) -> dict[str, Any]:
     stored = _declaration(session, declaration_id)
     return {"id": stored.id, "versions": [
         {"number": v.number, "created_at": v.created_at.isoformat(), "source": v.source,
-         "content_hash": v.content_hash, "funds_total": _money(v.funds_total),
+         "content_hash": v.content_hash, "funds_total": money_json(v.funds_total),
          "indicator_count": v.indicator_count} for v in list_versions(session, stored)]}
 
 

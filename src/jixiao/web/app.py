@@ -8,7 +8,6 @@ is a 422 in the API and a 400 page in the browser.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jixiao import __version__
 from jixiao.errors import JixiaoError
 from jixiao.store import db as store_db
+from jixiao.text import yuan
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -35,9 +35,7 @@ ERROR_TITLES = {400: "请求有误", 404: "未找到", 405: "不支持的请求�
                 500: "服务器内部错误"}
 
 
-def money(value: Decimal | None) -> str:
-    """``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amount."""
-    return "-" if value is None else f"{value:,.2f}"
+money = yuan  # ``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amount
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.review import RULES, Reviewer
 from jixiao.store.models import Declaration, DeclarationVersion
+from jixiao.text import money_json
 from jixiao.vocabulary import canonical_level1, canonical_level2
 from jixiao.web.app import get_session, money, templates
 
@@ -39,10 +40,6 @@ router = APIRouter(tags=["dashboard"])  # included without a prefix: both paths 
 SessionDep = Annotated[Session, Depends(get_session)]
 YearQuery = Annotated[int | None, Query(ge=1900, le=2999, description="年度")]
 DepartmentQuery = Annotated[str | None, Query(max_length=200, description="主管部门")]
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 def _yuan(value: str | None) -> str:
@@ -125,11 +122,12 @@ def summarise(session: Session, year: int | None = None, department: str | None 
     data: dict[str, Any] = {
         "filters": {"year": year, "department": department},
         "projects": len(latest),
-        "funds_total": _money(total),
-        "groups": [{"department": dep, "year": y, "projects": len(items), "funds_total": _money(_sum(items))}
+        "funds_total": money_json(total),
+        "groups": [{"department": dep, "year": y, "projects": len(items),
+                    "funds_total": money_json(_sum(items))}
                    for (dep, y), items in sorted(groups.items(), key=_group_order)],
         "funds": [{"id": i.id, "name": i.decl.name, "year": i.year, "department": i.department,
-                   "funds_total": _money(i.decl.funds.total)}
+                   "funds_total": money_json(i.decl.funds.total)}
                   for i in sorted(latest, key=lambda i: -(i.decl.funds.total or 0))],
         "indicators": {
             "count": indicators, "quantitative": quantitative,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from jixiao.review.engine import Context, Hit, Rule, register
 from jixiao.review.rules.completeness import B88, is_2020_form
+from jixiao.text import yuan as format_yuan
 
 FORM = "无"  # the rule rests on the form's own arithmetic, not on a regulation; see the 依据 section
 
@@ -25,7 +26,7 @@ DATE_LABELS = {"start": "计划开始日期", "end": "计划完成日期"}
 
 def yuan(amount: Decimal | None) -> str:
     """``1400400`` → ``1,400,400.00``; None → ``未填``."""
-    return "未填" if amount is None else f"{amount:,.2f}"
+    return format_yuan(amount, "未填")
 
 
 @register
