@@ -96,7 +96,8 @@ def _goal_columns(dialect: str) -> list[ColumnElement[Any]]:
     return [func.json_extract(content, "$.goal"), func.json_extract(content, "$.texts.total_goal")]
 
 
-def _latest(filters: Filters, dialect: str) -> Select[Any]:
+def latest_query(filters: Filters, dialect: str) -> Select[Any]:
+    """``(declaration id, latest DeclarationVersion)`` rows matching ``filters``."""
     query = select(Declaration.id, DeclarationVersion).join(DeclarationVersion, and_(
         DeclarationVersion.declaration_id == Declaration.id,
         DeclarationVersion.number == Declaration.latest_version))
@@ -156,7 +157,7 @@ def list_latest(session: Session, year: int | None = None, unit: str | None = No
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     dialect = session.get_bind().dialect.name
     filters = Filters(year=year, department=department, unit=unit, nature=nature, q=q)
-    base = _latest(filters, dialect).subquery()
+    base = latest_query(filters, dialect).subquery()
     count, total = session.execute(select(
         func.count(), func.coalesce(func.sum(base.c.funds_total, type_=Money()), 0))).one()
     offset = (page - 1) * size
@@ -168,10 +169,10 @@ def list_latest(session: Session, year: int | None = None, unit: str | None = No
             names = named[::-1] + [r for r in names if not r[1]]
         ids = [r[0] for r in names[offset:offset + size]]
         found = {ident: _row(ident, v) for ident, v in session.execute(
-            _latest(filters, dialect).where(Declaration.id.in_(ids)))} if ids else {}
+            latest_query(filters, dialect).where(Declaration.id.in_(ids)))} if ids else {}
         rows = [found[i] for i in ids]
     else:
-        query = _latest(filters, dialect).order_by(*_order(sort)).offset(offset).limit(size)
+        query = latest_query(filters, dialect).order_by(*_order(sort)).offset(offset).limit(size)
         rows = [_row(ident, v) for ident, v in session.execute(query)]
     return Listing(rows=rows, count=count, funds_total=Decimal(total).quantize(Decimal("0.01")), page=page,
                    size=size)
@@ -188,7 +189,7 @@ class Choices:
 
 
 def choices(session: Session) -> Choices:
-    base = _latest(Filters(), session.get_bind().dialect.name).subquery()
+    base = latest_query(Filters(), session.get_bind().dialect.name).subquery()
 
     def distinct(column: Any) -> list[Any]:
         return list(session.scalars(select(column).where(column.is_not(None)).distinct()))
@@ -198,9 +199,3 @@ def choices(session: Session) -> Choices:
                    departments=sorted(distinct(base.c.department), key=pinyin_key),
                    units=sorted(distinct(base.c.unit), key=pinyin_key),
                    natures=sorted(natures, key=pinyin_key))
-
-
-def filter_choices(session: Session) -> tuple[list[int], list[str]]:
-    """The years and units that occur in latest versions (see :func:`choices` for every menu)."""
-    found = choices(session)
-    return found.years, found.units

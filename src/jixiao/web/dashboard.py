@@ -20,12 +20,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.review import RULES, Reviewer
-from jixiao.store.models import Declaration, DeclarationVersion
+from jixiao.store.listing import Filters, choices, latest_query
+from jixiao.store.models import Declaration
 from jixiao.text import money_json
 from jixiao.vocabulary import canonical_level1, canonical_level2
 from jixiao.web.app import get_session, money, templates
@@ -56,27 +56,9 @@ class _Latest:
 
 
 def _latest(session: Session, year: int | None, department: str | None) -> list[_Latest]:
-    query = (select(Declaration.id, DeclarationVersion.year, DeclarationVersion.department,
-                    DeclarationVersion.content)
-             .join(DeclarationVersion, and_(DeclarationVersion.declaration_id == Declaration.id,
-                                            DeclarationVersion.number == Declaration.latest_version))
-             .order_by(Declaration.id))
-    if year is not None:
-        query = query.where(DeclarationVersion.year == year)
-    if department:
-        query = query.where(DeclarationVersion.department == department)
-    return [_Latest(id_, y, dep, DeclarationModel.model_validate(json.loads(content)))
-            for id_, y, dep, content in session.execute(query)]
-
-
-def _choices(session: Session) -> dict[str, list[Any]]:
-    query = (select(DeclarationVersion.year, DeclarationVersion.department)
-             .join(Declaration, and_(DeclarationVersion.declaration_id == Declaration.id,
-                                     DeclarationVersion.number == Declaration.latest_version))
-             .distinct())
-    rows = session.execute(query).all()
-    return {"years": sorted({y for y, _ in rows if y is not None}, reverse=True),
-            "departments": sorted({d for _, d in rows if d})}
+    query = latest_query(Filters(year=year, department=department), session.get_bind().dialect.name)
+    return [_Latest(id_, v.year, v.department, DeclarationModel.model_validate(json.loads(v.content)))
+            for id_, v in session.execute(query.order_by(Declaration.id))]
 
 
 def _sum(items: list[_Latest]) -> Decimal:
@@ -205,5 +187,5 @@ def dashboard_page(request: Request, session: SessionDep, year: YearQuery = None
                    department: DepartmentQuery = None) -> Response:
     data = summarise(session, year=year, department=department or None)
     return templates.TemplateResponse(request, "dashboard.html", {
-        "title": "汇总", "data": data, "choices": _choices(session), "year": year,
+        "title": "汇总", "data": data, "choices": choices(session), "year": year,
         "department": department or "", "echarts_script": ECHARTS_SCRIPT, "yuan": _yuan})
