@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from jixiao.errors import ReadError
 from jixiao.model import Declaration, ReadWarning
@@ -43,10 +44,7 @@ def iter_read(path: str | Path) -> Iterator[Declaration | ReadError]:
     """
     path = Path(path)
     name = str(path)
-    suffix = path.suffix.lower()
-    if suffix in _UNSUPPORTED:
-        raise ReadError(name, "a text (.txt) or Jixiao JSON (.json) file", found=f"a {suffix} file, "
-                        "which this version cannot read yet")
+    _check_suffix(name)
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -56,14 +54,32 @@ def iter_read(path: str | Path) -> Iterator[Declaration | ReadError]:
     except OSError as err:
         raise ReadError(name, "a readable file", found=err.strerror or str(err)) from None
     with handle:
-        head = handle.read(_SNIFF)
-        encoding = _encoding(head, name)
-        handle.seek(0)
-        text = io.TextIOWrapper(handle, encoding=encoding, newline=None)
-        if suffix == ".json" or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-            yield from iter_json_forms(text, name)
-            return
-        yield from iter_forms(_lines(text, name), name)
+        yield from _iter_handle(handle, name)
+
+
+def iter_read_bytes(name: str, data: bytes) -> Iterator[Declaration | ReadError]:
+    """Like :func:`iter_read` for the content of a file already in memory (an upload); ``name`` is
+    what messages call it and decides the format by its suffix like a path would."""
+    _check_suffix(name)
+    yield from _iter_handle(io.BytesIO(data), name)
+
+
+def _check_suffix(name: str) -> None:
+    suffix = Path(name).suffix.lower()
+    if suffix in _UNSUPPORTED:
+        raise ReadError(name, "a text (.txt) or Jixiao JSON (.json) file", found=f"a {suffix} file, "
+                        "which this version cannot read yet")
+
+
+def _iter_handle(handle: BinaryIO, name: str) -> Iterator[Declaration | ReadError]:
+    head = handle.read(_SNIFF)
+    encoding = _encoding(head, name)
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline=None)
+    if Path(name).suffix.lower() == ".json" or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        yield from iter_json_forms(text, name)
+        return
+    yield from iter_forms(_lines(text, name), name)
 
 
 def read(path: str | Path) -> list[Declaration]:
@@ -76,12 +92,13 @@ def read(path: str | Path) -> list[Declaration]:
     return result
 
 
-def read_document(path: str | Path) -> Document:
-    """Everything that could be read from ``path``, and an error for each form (or the file)
-    that could not. Never raises for bad content."""
+def read_document(path: str | Path, data: bytes | None = None) -> Document:
+    """Everything that could be read from ``path`` (or from ``data``, the file's content, when
+    given), and an error for each form (or the file) that could not. Never raises for bad content."""
     doc = Document(str(path))
     try:
-        for item in iter_read(path):
+        items = iter_read(path) if data is None else iter_read_bytes(str(path), data)
+        for item in items:
             if isinstance(item, ReadError):
                 doc.errors.append(item)
             else:

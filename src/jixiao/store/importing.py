@@ -34,11 +34,21 @@ class ImportSummary:
 def import_files(paths: Iterable[str | Path], session_factory: sessionmaker[Session],
                  progress: Callable[[str], None] | None = None) -> ImportSummary:
     """Read and store each file of ``paths`` in its own transaction; ``progress(file)`` after each."""
+    return _import(((str(p), None) for p in paths), session_factory, progress)
+
+
+def import_uploads(files: Iterable[tuple[str, bytes]], session_factory: sessionmaker[Session],
+                   progress: Callable[[str], None] | None = None) -> ImportSummary:
+    """Like :func:`import_files` for files already in memory: ``(file name, content)`` pairs."""
+    return _import(files, session_factory, progress)
+
+
+def _import(files: Iterable[tuple[str, bytes | None]], session_factory: sessionmaker[Session],
+            progress: Callable[[str], None] | None) -> ImportSummary:
     summary = ImportSummary()
-    for path in paths:
-        name = str(path)
+    for name, data in files:
         try:
-            counts = _import_one(name, session_factory)
+            counts = _import_one(name, data, session_factory)
         except JixiaoError as err:
             summary.failed.append((name, str(err)))
         except (IntegrityError, DataError) as err:
@@ -52,8 +62,8 @@ def import_files(paths: Iterable[str | Path], session_factory: sessionmaker[Sess
     return summary
 
 
-def _import_one(name: str, session_factory: sessionmaker[Session]) -> dict[str, int]:
-    doc = read_document(name)
+def _import_one(name: str, data: bytes | None, session_factory: sessionmaker[Session]) -> dict[str, int]:
+    doc = read_document(name, data)
     if doc.errors:
         raise doc.errors[0] if len(doc.errors) == 1 else JixiaoError(
             "; ".join(err.message for err in doc.errors))

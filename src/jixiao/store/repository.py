@@ -27,6 +27,15 @@ class StoreError(JixiaoError):
     """A declaration could not be stored as it is (an amount out of range …)."""
 
 
+class VersionConflict(StoreError):
+    """Someone saved a newer version since the editor loaded version ``expected``: nothing was stored."""
+
+    def __init__(self, declaration_id: int, expected: int, latest: int):
+        self.declaration_id, self.expected, self.latest = declaration_id, expected, latest
+        super().__init__(f"项目 {declaration_id} 已被他人保存为第 {latest} 版（您编辑的是第 {expected} 版）；"
+                         "您的修改尚未保存，请核对最新版本后再保存")
+
+
 def canonical_json(content: dict[str, Any]) -> str:
     """The one text of a declaration's JSON that its hash is taken over."""
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -97,13 +106,34 @@ def _check(decl: DeclarationModel, source: str | None) -> None:
         raise StoreError(f"{where}: 项目资金总额 cannot be stored: {problem}" if where else problem)
 
 
-def save_declaration(session: Session, decl: DeclarationModel, source: str | None = None) -> Outcome:
-    """Store ``decl``: ``"new"`` (version 1), ``"updated"`` (a new version) or ``"unchanged"``."""
+def save_declaration(session: Session, decl: DeclarationModel, source: str | None = None, *,
+                     declaration_id: int | None = None, expected_version: int | None = None) -> Outcome:
+    """Store ``decl``: ``"new"`` (version 1), ``"updated"`` (a new version) or ``"unchanged"``.
+
+    Without ``declaration_id`` the declaration is found by its identity (unit, year, project name),
+    as an import does. With it (an edit) the new version goes to that declaration, whose identity
+    follows the edited unit, year and name; :class:`StoreError` if another declaration has it.
+    With ``expected_version``, :class:`VersionConflict` unless that is still the latest version
+    (optimistic locking: the second of two concurrent edits is refused, not merged).
+    """
     _check(decl, source)
     content = declaration_json(decl)
     digest = hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
     unit, year, name = _identity(decl)
-    stored = get_declaration(session, unit, year, name)
+    key = identity_key(unit, year, name)
+    if declaration_id is None:
+        stored = get_declaration(session, unit, year, name)
+    else:
+        stored = session.get(Declaration, declaration_id, with_for_update=expected_version is not None)
+        if stored is None:
+            raise StoreError(f"no declaration {declaration_id}")
+        if stored.identity_key != key:
+            other = session.scalar(select(Declaration.id).where(Declaration.identity_key == key))
+            if other is not None:
+                raise StoreError(f"另一个项目（编号 {other}）已是 {unit or '-'} {year or '-'} 年的「{name or ''}」；"
+                                 "项目名称、年度和单位合起来不能与它相同")
+    if stored is not None and expected_version is not None and stored.latest_version != expected_version:
+        raise VersionConflict(stored.id, expected_version, stored.latest_version)
     if stored is not None:
         latest = session.scalar(select(DeclarationVersion.content_hash).where(
             DeclarationVersion.declaration_id == stored.id,
@@ -111,12 +141,14 @@ def save_declaration(session: Session, decl: DeclarationModel, source: str | Non
         if latest == digest:
             return "unchanged"
     outcome: Outcome = "updated" if stored is not None else "new"
+    organisation = _organisation_of(session, decl)
     if stored is None:
-        department = _organisation(session, "department", decl.department, None) if decl.department else None
-        organisation = _organisation(session, "unit", decl.unit, department) if decl.unit else department
-        stored = Declaration(identity_key=identity_key(unit, year, name), organisation=organisation,
-                             unit=unit, year=year, name=name, latest_version=0)
+        stored = Declaration(identity_key=key, organisation=organisation, unit=unit, year=year, name=name,
+                             latest_version=0)
         session.add(stored)
+    elif stored.identity_key != key or stored.organisation_id != (organisation.id if organisation else None):
+        stored.identity_key, stored.unit, stored.year, stored.name = key, unit, year, name
+        stored.organisation = organisation
     stored.latest_version += 1
     stored.updated_at = _now()
     version = DeclarationVersion(
@@ -135,3 +167,8 @@ def save_declaration(session: Session, decl: DeclarationModel, source: str | Non
     session.add(version)
     session.flush()
     return outcome
+
+
+def _organisation_of(session: Session, decl: DeclarationModel) -> Organisation | None:
+    department = _organisation(session, "department", decl.department, None) if decl.department else None
+    return _organisation(session, "unit", decl.unit, department) if decl.unit else department
