@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench schema docs clean vendor
+.PHONY: run test browser lint bench schema docs clean vendor
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -22,15 +23,22 @@ run: $(STAMP)
 	@echo "Jixiao: http://127.0.0.1:8000/"
 	exec $(BIN)/jixiao serve
 
-## test: install what the tests need, lint, run every test
-test: $(STAMP) lint
+## test: install what the tests need (Python packages, Debian's chromium and CJK fonts), lint, run every test
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+browser:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+		echo "installing Debian's chromium and CJK fonts for the browser tests"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
 ## bench: the benchmarks in bench/, each printed beside an anchor measured in the same run
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk; }
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_review.py
 

@@ -29,10 +29,11 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 API_PREFIX = "/api"
 
-ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 422: "invalid_parameter",
+ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
+               413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_parameter",
                500: "internal_error"}
-ERROR_TITLES = {400: "请求有误", 404: "未找到", 405: "不支持的请求方法", 422: "参数有误",
-                500: "服务器内部错误"}
+ERROR_TITLES = {400: "请求有误", 404: "未找到", 405: "不支持的请求方法", 409: "保存冲突", 413: "文件过大",
+                415: "不支持的文件类型", 422: "参数有误", 500: "服务器内部错误"}
 
 
 money = yuan  # ``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amount
