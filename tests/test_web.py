@@ -147,8 +147,8 @@ def test_api_list(client):
     assert (body["count"], body["funds_total"], body["page"], body["size"], body["pages"]) == (
         19, "14386098.00", 1, 50, 1)
     assert len(body["items"]) == 19
-    assert sorted(body["items"][0]) == ["department", "funds_total", "id", "indicator_count", "name", "unit",
-                                        "version", "year"]
+    assert sorted(body["items"][0]) == ["department", "funds_total", "grade", "id", "indicator_count", "name",
+                                        "score", "unit", "version", "year"]
     year2020 = client.get("/api/v1/declarations", params={"year": 2020}).json()
     assert (year2020["count"], year2020["funds_total"]) == (3, "1373917.00")
 

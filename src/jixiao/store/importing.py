@@ -2,11 +2,17 @@
 
 A file with any form that cannot be read is not stored at all and is reported as failed, with the
 reader's message naming the file and line; the other files are stored all the same.
+
+Reading, reviewing and serialising a file's forms (:func:`jixiao.store.prepared.prepare`) is
+pure work; with several files it runs in worker processes (``jobs``, default: one per core) while
+this process writes the files already prepared, in the order given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jixiao.errors import JixiaoError
 from jixiao.readers import read_document
-from jixiao.store.repository import save_declaration
+from jixiao.review import Reviewer
+from jixiao.store.prepared import Prepared, prepare
+from jixiao.store.repository import save_prepared
 
 
 @dataclass
@@ -31,44 +39,58 @@ class ImportSummary:
         return f"新增 {self.new}, 更新 {self.updated}, 未变 {self.unchanged}, 失败 {len(self.failed)}"
 
 
+_reviewer: Reviewer | None = None
+
+
+def prepare_file(name: str, data: bytes | None = None) -> list[Prepared] | str:
+    """The prepared declarations of one file, or the message saying why it cannot be imported."""
+    global _reviewer
+    _reviewer = _reviewer or Reviewer()
+    doc = read_document(name, data)
+    if doc.errors:
+        return str(doc.errors[0]) if len(doc.errors) == 1 else "; ".join(err.message for err in doc.errors)
+    try:
+        return [prepare(decl, name, _reviewer) for decl in doc.declarations]
+    except JixiaoError as err:
+        return str(err)
+
+
 def import_files(paths: Iterable[str | Path], session_factory: sessionmaker[Session],
-                 progress: Callable[[str], None] | None = None) -> ImportSummary:
-    """Read and store each file of ``paths`` in its own transaction; ``progress(file)`` after each."""
-    return _import(((str(p), None) for p in paths), session_factory, progress)
+                 progress: Callable[[str], None] | None = None, jobs: int | None = None) -> ImportSummary:
+    """Read and store each file of ``paths`` in its own transaction; ``progress(file)`` after each.
+
+    ``jobs``: worker processes that read and review (default: one per core; 1 reads here).
+    """
+    names = [str(p) for p in paths]
+    jobs = min(jobs or os.cpu_count() or 1, len(names))
+    if jobs <= 1:
+        return _store(((name, prepare_file(name)) for name in names), session_factory, progress)
+    with ProcessPoolExecutor(jobs) as pool:
+        return _store(zip(names, pool.map(prepare_file, names), strict=True), session_factory, progress)
 
 
 def import_uploads(files: Iterable[tuple[str, bytes]], session_factory: sessionmaker[Session],
                    progress: Callable[[str], None] | None = None) -> ImportSummary:
     """Like :func:`import_files` for files already in memory: ``(file name, content)`` pairs."""
-    return _import(files, session_factory, progress)
+    return _store(((name, prepare_file(name, data)) for name, data in files), session_factory, progress)
 
 
-def _import(files: Iterable[tuple[str, bytes | None]], session_factory: sessionmaker[Session],
-            progress: Callable[[str], None] | None) -> ImportSummary:
+def _store(prepared: Iterator[tuple[str, list[Prepared] | str]], session_factory: sessionmaker[Session],
+           progress: Callable[[str], None] | None) -> ImportSummary:
     summary = ImportSummary()
-    for name, data in files:
-        try:
-            counts = _import_one(name, data, session_factory)
-        except JixiaoError as err:
-            summary.failed.append((name, str(err)))
-        except (IntegrityError, DataError) as err:
-            summary.failed.append((name, f"{name}: the database refused it: {err.orig}"))
+    for name, items in prepared:
+        if isinstance(items, str):
+            summary.failed.append((name, items))
         else:
-            summary.new += counts["new"]
-            summary.updated += counts["updated"]
-            summary.unchanged += counts["unchanged"]
+            try:
+                with session_factory() as session, session.begin():
+                    outcomes = save_prepared(session, items)
+            except (IntegrityError, DataError) as err:
+                summary.failed.append((name, f"{name}: the database refused it: {err.orig}"))
+            else:
+                summary.new += outcomes.count("new")
+                summary.updated += outcomes.count("updated")
+                summary.unchanged += outcomes.count("unchanged")
         if progress is not None:
             progress(name)
     return summary
-
-
-def _import_one(name: str, data: bytes | None, session_factory: sessionmaker[Session]) -> dict[str, int]:
-    doc = read_document(name, data)
-    if doc.errors:
-        raise doc.errors[0] if len(doc.errors) == 1 else JixiaoError(
-            "; ".join(err.message for err in doc.errors))
-    counts = {"new": 0, "updated": 0, "unchanged": 0}
-    with session_factory() as session, session.begin():
-        for decl in doc.declarations:
-            counts[save_declaration(session, decl, name)] += 1
-    return counts

@@ -1,13 +1,15 @@
 """Listing declarations: the latest version of each, filtered, searched, sorted, paged and summed in SQL.
 
-Used by the web pages and the REST API alike (:func:`list_latest`). The funds total is the sum over
-every declaration that matches the filters, not only the page shown; money stays exact (integer fen
-on SQLite, ``NUMERIC`` on PostgreSQL).
+Used by the web pages, the dashboard and the REST API alike (:func:`list_latest`, :func:`latest_query`).
+Everything is read from the ``declaration`` table, which repeats what the list shows of each latest
+version, so one indexed table serves 100,000 declarations. The funds total is the sum over every
+declaration that matches the filters, not only the page shown; money stays exact (integer fen on
+SQLite, ``NUMERIC`` on PostgreSQL).
 
-Search (``q``) is a case-insensitive substring match (``LIKE``/``ILIKE '%q%'``, ``%`` and ``_`` escaped)
-over the latest version's project name, its 年度绩效目标 and 项目总目标 (read from the version's JSON)
-and the names of its indicators. No index serves it yet: a trigram (pg_trgm) or FTS5 index is a later
-optimisation.
+Search (``q``) finds the declarations whose latest version holds ``q`` in its project name, its
+年度绩效目标 or 项目总目标, or the name of one of its indicators, through the search index
+(:mod:`jixiao.store.search`: Chinese by character pairs, Latin letters and digits by words). A query
+with no letter or digit at all (``%``, ``-``) matches the project name as a substring instead.
 
 Sorting by name (``sort=name`` / ``-name``) is in pinyin order, computed in Python with ``pypinyin``
 when at most :data:`PINYIN_LIMIT` declarations match; above that the database's own order of the
@@ -21,9 +23,10 @@ from decimal import Decimal
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import JSON, ColumnElement, Select, and_, cast, func, or_, select
+from sqlalchemy import JSON, ColumnElement, Integer, Select, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from jixiao.store import search
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator
 from jixiao.store.types import Money
 
@@ -31,6 +34,7 @@ MAX_PAGE_SIZE = 200
 MAX_QUERY_LENGTH = 200
 PINYIN_LIMIT = 5000
 SORTS = ("year", "-year", "name", "-name", "funds", "-funds")
+GRADES = ("优", "良", "中", "差")
 
 
 @dataclass
@@ -47,6 +51,8 @@ class Row:
     indicator_count: int
     nature: str | None = None
     category: str | None = None
+    grade: str | None = None
+    score: float | None = None
 
 
 @dataclass
@@ -73,6 +79,7 @@ class Filters:
     unit: str | None = None
     nature: str | None = None
     q: str | None = None
+    grade: str | None = None
 
 
 def pinyin_key(name: str | None) -> tuple[int, list[str], str]:
@@ -87,66 +94,83 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _goal_columns(dialect: str) -> list[ColumnElement[Any]]:
+def search_condition(q: str, dialect: str) -> ColumnElement[bool]:
+    """Declarations whose latest version holds ``q`` (see the module's docstring)."""
+    phrase = search.query_terms(q)
+    if not phrase:
+        return _substring_condition(q, dialect)
+    if dialect == "postgresql":
+        found = text("SELECT declaration_id FROM declaration_search WHERE terms @@ CAST(:tsquery AS tsquery)"
+                     ).bindparams(tsquery=search.postgres_tsquery(phrase))
+    else:
+        found = text("SELECT rowid FROM declaration_search WHERE declaration_search MATCH :match"
+                     ).bindparams(match=search.sqlite_match(phrase))
+    return Declaration.id.in_(found.columns(id=Integer))
+
+
+def _substring_condition(q: str, dialect: str) -> ColumnElement[bool]:
+    """A ``LIKE '%q%'`` over the same texts as the index, for a query the index has no terms for:
+    it reads every latest version, which is fine for the rare search for ``%`` or ``-``."""
+    pattern = _like(q)
     content = DeclarationVersion.content
     if dialect == "postgresql":
-        as_json = cast(content, JSON)
-        return [func.json_extract_path_text(as_json, "goal"),
-                func.json_extract_path_text(as_json, "texts", "total_goal")]
-    return [func.json_extract(content, "$.goal"), func.json_extract(content, "$.texts.total_goal")]
+        goals = [func.json_extract_path_text(cast(content, JSON), *path) for path in (["goal"],
+                                                                                    ["texts", "total_goal"])]
+    else:
+        goals = [func.json_extract(content, "$.goal"), func.json_extract(content, "$.texts.total_goal")]
+    indicator = select(Indicator.id).where(Indicator.version_id == DeclarationVersion.id,
+                                           Indicator.name.ilike(pattern, escape="\\")).exists()
+    found = select(DeclarationVersion.id).where(or_(
+        DeclarationVersion.name.ilike(pattern, escape="\\"),
+        *[g.ilike(pattern, escape="\\") for g in goals], indicator))
+    return Declaration.latest_version_id.in_(found)
 
 
-def latest_query(filters: Filters, dialect: str) -> Select[Any]:
-    """``(declaration id, latest DeclarationVersion)`` rows matching ``filters``."""
-    query = select(Declaration.id, DeclarationVersion).join(DeclarationVersion, and_(
-        DeclarationVersion.declaration_id == Declaration.id,
-        DeclarationVersion.number == Declaration.latest_version))
+def latest_query(filters: Filters, dialect: str) -> Select[tuple[Declaration]]:
+    """The declarations (with their latest version's summary) matching ``filters``."""
+    query = select(Declaration).where(Declaration.latest_version_id.is_not(None))
     if filters.year is not None:
-        query = query.where(DeclarationVersion.year == filters.year)
+        query = query.where(Declaration.year == filters.year)
     if filters.department:
-        query = query.where(DeclarationVersion.department == filters.department)
+        query = query.where(Declaration.department == filters.department)
     if filters.unit:
-        query = query.where(DeclarationVersion.unit == filters.unit)
+        query = query.where(Declaration.unit == filters.unit)
     if filters.nature:
-        query = query.where(or_(DeclarationVersion.nature == filters.nature,
-                                DeclarationVersion.category == filters.nature))
+        query = query.where(or_(Declaration.nature == filters.nature, Declaration.category == filters.nature))
+    if filters.grade:
+        query = query.where(Declaration.grade == filters.grade)
     q = (filters.q or "").strip()
     if q:
-        pattern = _like(q)
-        indicator = (select(Indicator.id).where(Indicator.version_id == DeclarationVersion.id,
-                                                Indicator.name.ilike(pattern, escape="\\")).exists())
-        query = query.where(or_(DeclarationVersion.name.ilike(pattern, escape="\\"),
-                                *[c.ilike(pattern, escape="\\") for c in _goal_columns(dialect)],
-                                indicator))
+        query = query.where(search_condition(q, dialect))
     return query
 
 
 def _order(sort: str | None) -> list[Any]:
-    v = DeclarationVersion
+    d = Declaration
     match sort:
         case "year":
-            return [v.year.asc().nulls_last(), v.name, Declaration.id]
+            return [d.year.asc().nulls_last(), d.name, d.id]
         case "funds":
-            return [v.funds_total.asc().nulls_last(), v.name, Declaration.id]
+            return [d.funds_total.asc().nulls_last(), d.name, d.id]
         case "-funds":
-            return [v.funds_total.desc().nulls_last(), v.name, Declaration.id]
+            return [d.funds_total.desc().nulls_last(), d.name, d.id]
         case "name":
-            return [v.name.asc().nulls_last(), Declaration.id]
+            return [d.name.asc().nulls_last(), d.id]
         case "-name":
-            return [v.name.desc().nulls_last(), Declaration.id]
+            return [d.name.desc().nulls_last(), d.id]
         case _:  # None, "-year": newest first, then by name
-            return [v.year.desc().nulls_last(), v.name, Declaration.id]
+            return [d.year.desc().nulls_last(), d.name, d.id]
 
 
-def _row(ident: int, v: DeclarationVersion) -> Row:
-    return Row(id=ident, version=v.number, name=v.name, year=v.year, department=v.department, unit=v.unit,
-               funds_total=v.funds_total, indicator_count=v.indicator_count, nature=v.nature,
-               category=v.category)
+def _row(d: Declaration) -> Row:
+    return Row(id=d.id, version=d.latest_version, name=d.name, year=d.year, department=d.department,
+               unit=d.unit, funds_total=d.funds_total, indicator_count=d.indicator_count, nature=d.nature,
+               category=d.category, grade=d.grade, score=d.score)
 
 
 def list_latest(session: Session, year: int | None = None, unit: str | None = None, page: int = 1,
                 size: int = 50, *, department: str | None = None, nature: str | None = None,
-                q: str | None = None, sort: str | None = None) -> Listing:
+                q: str | None = None, sort: str | None = None, grade: str | None = None) -> Listing:
     """Page ``page`` (1-based) of ``size`` declarations, latest versions, filtered, searched and sorted.
 
     ``sort`` is one of :data:`SORTS` (``-`` for descending) or ``None``: by year (newest first) and name.
@@ -156,46 +180,45 @@ def list_latest(session: Session, year: int | None = None, unit: str | None = No
     if sort is not None and sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     dialect = session.get_bind().dialect.name
-    filters = Filters(year=year, department=department, unit=unit, nature=nature, q=q)
-    base = latest_query(filters, dialect).subquery()
+    filters = Filters(year=year, department=department, unit=unit, nature=nature, q=q, grade=grade)
+    matching = latest_query(filters, dialect)
+    base = matching.subquery()
     count, total = session.execute(select(
         func.count(), func.coalesce(func.sum(base.c.funds_total, type_=Money()), 0))).one()
     offset = (page - 1) * size
     if sort in ("name", "-name") and count <= PINYIN_LIMIT:
-        names = session.execute(select(base.c[0], base.c.name)).all()
+        names = session.execute(select(base.c.id, base.c.name)).all()
         names.sort(key=lambda r: (pinyin_key(r[1]), r[0]))
         if sort == "-name":
             named = [r for r in names if r[1]]
             names = named[::-1] + [r for r in names if not r[1]]
         ids = [r[0] for r in names[offset:offset + size]]
-        found = {ident: _row(ident, v) for ident, v in session.execute(
-            latest_query(filters, dialect).where(Declaration.id.in_(ids)))} if ids else {}
-        rows = [found[i] for i in ids]
+        found = {d.id: d for d in session.scalars(select(Declaration).where(Declaration.id.in_(ids)))}
+        rows = [_row(found[i]) for i in ids]
     else:
-        query = latest_query(filters, dialect).order_by(*_order(sort)).offset(offset).limit(size)
-        rows = [_row(ident, v) for ident, v in session.execute(query)]
+        rows = [_row(d) for d in session.scalars(matching.order_by(*_order(sort)).offset(offset).limit(size))]
     return Listing(rows=rows, count=count, funds_total=Decimal(total).quantize(Decimal("0.01")), page=page,
                    size=size)
 
 
 @dataclass
 class Choices:
-    """The values that occur in latest versions, for the list page's filter menus."""
+    """The values that occur in latest versions, for the filter menus."""
 
     years: list[int]
     departments: list[str]
     units: list[str]
     natures: list[str]
+    grades: list[str] = field(default_factory=lambda: list(GRADES))
 
 
 def choices(session: Session) -> Choices:
-    base = latest_query(Filters(), session.get_bind().dialect.name).subquery()
-
     def distinct(column: Any) -> list[Any]:
-        return list(session.scalars(select(column).where(column.is_not(None)).distinct()))
+        return list(session.scalars(select(column).where(column.is_not(None),
+                                                         Declaration.latest_version_id.is_not(None)).distinct()))
 
-    natures = set(distinct(base.c.nature)) | set(distinct(base.c.category))
-    return Choices(years=sorted(distinct(base.c.year), reverse=True),
-                   departments=sorted(distinct(base.c.department), key=pinyin_key),
-                   units=sorted(distinct(base.c.unit), key=pinyin_key),
+    natures = set(distinct(Declaration.nature)) | set(distinct(Declaration.category))
+    return Choices(years=sorted(distinct(Declaration.year), reverse=True),
+                   departments=sorted(distinct(Declaration.department), key=pinyin_key),
+                   units=sorted(distinct(Declaration.unit), key=pinyin_key),
                    natures=sorted(natures, key=pinyin_key))

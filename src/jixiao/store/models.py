@@ -5,11 +5,16 @@
     organisation (主管部门 → 实施单位, parent_id)
         └── declaration (identity: unit, year, project name; unique)
                 └── declaration_version (1, 2, 3 …; never changed once written)
-                        └── indicator (one row per level-3 indicator, in form order)
+                        ├── indicator (one row per level-3 indicator, in form order)
+                        └── finding (the review's findings, worked out when the version was saved)
 
 A version keeps the whole declaration as JSON text (:func:`jixiao.jsonformat.declaration_json`),
 which is what :func:`jixiao.store.repository.load_version` reads back; the other columns are
-copies of it for searching, filtering and summing.
+copies of it for searching, filtering and summing. The declaration row repeats what the list
+shows of its latest version (``latest_version_id``, funds, grade …), so that listing, filtering,
+sorting and summing 100,000 declarations reads one table. The search index (``declaration_search``,
+an FTS5 table on SQLite, a ``tsvector`` on PostgreSQL: :mod:`jixiao.store.search`) holds the terms of
+each declaration's latest version and is written with raw SQL, so it has no class here.
 """
 
 from __future__ import annotations
@@ -17,7 +22,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 from jixiao.store.types import ExactDecimal, Money
@@ -56,9 +72,10 @@ class Organisation(Base):
 
 
 class Declaration(Base):
-    """One project of one unit in one year, across all its versions."""
+    """One project of one unit in one year, across all its versions, with its latest version's summary."""
 
     __tablename__ = "declaration"
+    __table_args__ = (Index("ix_declaration_year_name", "year", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # json.dumps([unit or department, year, name]): unique even where a part is missing (NULL).
@@ -70,6 +87,17 @@ class Declaration(Base):
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # The latest version and copies of what the list shows of it (no foreign key: the two tables
+    # refer to each other, and the version is written after the declaration).
+    latest_version_id: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    department: Mapped[str | None] = mapped_column(Text, index=True)
+    nature: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(Text)
+    funds_total: Mapped[Decimal | None] = mapped_column(Money, index=True)
+    indicator_count: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(8), index=True)
+    finding_count: Mapped[int] = mapped_column(Integer, default=0)
 
     organisation: Mapped[Organisation | None] = relationship()
     versions: Mapped[list[DeclarationVersion]] = relationship(
@@ -98,10 +126,17 @@ class DeclarationVersion(Base):
     funds_total: Mapped[Decimal | None] = mapped_column(Money)
     layout: Mapped[str] = mapped_column(String(32))
     indicator_count: Mapped[int] = mapped_column(Integer)
+    quantitative_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The review of this version when it was saved, under the profile its layout chose.
+    profile: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(8))
+    finding_count: Mapped[int] = mapped_column(Integer, default=0)
 
     declaration: Mapped[Declaration] = relationship(back_populates="versions")
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="version", order_by="Indicator.position", cascade="all, delete-orphan")
+    findings: Mapped[list[Finding]] = relationship(order_by="Finding.position", cascade="all, delete-orphan")
 
 
 class Indicator(Base):
@@ -129,6 +164,20 @@ class Indicator(Base):
     version: Mapped[DeclarationVersion] = relationship(back_populates="indicators")
 
 
+class Finding(Base):
+    """One review finding of one version: its rule, severity and (1-based) indicator, if any."""
+
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("declaration_version.id", ondelete="CASCADE"),
+                                            index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(8))
+    indicator: Mapped[int | None] = mapped_column(Integer)
+
+
 class ImmutableVersionError(RuntimeError):
     """A stored version or its indicators were about to be changed: a bug, never allowed."""
 
@@ -139,3 +188,4 @@ def _refuse_update(_mapper: Mapper[object], _connection: object, target: object)
 
 event.listen(DeclarationVersion, "before_update", _refuse_update)
 event.listen(Indicator, "before_update", _refuse_update)
+event.listen(Finding, "before_update", _refuse_update)

@@ -3,28 +3,30 @@
 The caller owns the transaction. ``save_declaration`` stores a new declaration as version 1, stores
 a changed one as the next version (earlier versions are never touched) and does nothing when the
 content is the same as the latest version's, compared by a hash of its canonical JSON.
+``save_prepared`` does the same for many declarations at once (an imported file) in a handful of
+statements, whatever their number: that is what lets 100,000 declarations import in about a minute.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from typing import Any, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from jixiao.errors import JixiaoError
-from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration as DeclarationModel
-from jixiao.store.models import Declaration, DeclarationVersion, Indicator, Organisation, _now
-from jixiao.store.types import money_problem
+from jixiao.review import Reviewer
+from jixiao.store import search
+from jixiao.store.models import Declaration, DeclarationVersion, Finding, Indicator, Organisation, _now
+from jixiao.store.prepared import Prepared, StoreError, canonical_json, identity_key, prepare
+
+__all__ = ["Outcome", "StoreError", "VersionConflict", "canonical_json", "content_hash", "get_declaration",
+           "identity_key", "list_versions", "load_version", "save_declaration", "save_prepared"]
 
 Outcome = Literal["new", "updated", "unchanged"]
-
-
-class StoreError(JixiaoError):
-    """A declaration could not be stored as it is (an amount out of range …)."""
 
 
 class VersionConflict(StoreError):
@@ -36,22 +38,9 @@ class VersionConflict(StoreError):
                          "您的修改尚未保存，请核对最新版本后再保存")
 
 
-def canonical_json(content: dict[str, Any]) -> str:
-    """The one text of a declaration's JSON that its hash is taken over."""
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 def content_hash(declaration: DeclarationModel) -> str:
     """SHA-256 of the canonical JSON; where the form came from (file, line) does not count."""
-    return hashlib.sha256(canonical_json(declaration_json(declaration)).encode("utf-8")).hexdigest()
-
-
-def identity_key(unit: str | None, year: int | None, name: str | None) -> str:
-    return json.dumps([unit, year, name], ensure_ascii=False)
-
-
-def _identity(decl: DeclarationModel) -> tuple[str | None, int | None, str | None]:
-    return (decl.unit or decl.department, decl.year, decl.name)
+    return prepare(declaration).content_hash
 
 
 def get_declaration(session: Session, unit: str | None, year: int | None, name: str | None
@@ -87,27 +76,9 @@ def load_version(session: Session, declaration: Declaration | int, number: int |
     return loaded
 
 
-def _organisation(session: Session, kind: str, name: str, parent: Organisation | None) -> Organisation:
-    query = select(Organisation).where(Organisation.kind == kind, Organisation.name == name)
-    query = query.where(Organisation.parent_id.is_(None) if parent is None
-                        else Organisation.parent_id == parent.id)
-    found = session.scalar(query)
-    if found is None:
-        found = Organisation(kind=kind, name=name, parent=parent)
-        session.add(found)
-        session.flush()
-    return found
-
-
-def _check(decl: DeclarationModel, source: str | None) -> None:
-    total = decl.funds.total
-    if total is not None and (problem := money_problem(total)):
-        where = ":".join(str(p) for p in (source or decl.source, decl.line) if p is not None)
-        raise StoreError(f"{where}: 项目资金总额 cannot be stored: {problem}" if where else problem)
-
-
 def save_declaration(session: Session, decl: DeclarationModel, source: str | None = None, *,
-                     declaration_id: int | None = None, expected_version: int | None = None) -> Outcome:
+                     declaration_id: int | None = None, expected_version: int | None = None,
+                     reviewer: Reviewer | None = None) -> Outcome:
     """Store ``decl``: ``"new"`` (version 1), ``"updated"`` (a new version) or ``"unchanged"``.
 
     Without ``declaration_id`` the declaration is found by its identity (unit, year, project name),
@@ -116,59 +87,145 @@ def save_declaration(session: Session, decl: DeclarationModel, source: str | Non
     With ``expected_version``, :class:`VersionConflict` unless that is still the latest version
     (optimistic locking: the second of two concurrent edits is refused, not merged).
     """
-    _check(decl, source)
-    content = declaration_json(decl)
-    digest = hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-    unit, year, name = _identity(decl)
-    key = identity_key(unit, year, name)
+    prepared = prepare(decl, source, reviewer)
+    return save_prepared(session, [prepared], declaration_id=declaration_id,
+                         expected_version=expected_version)[0]
+
+
+@dataclass
+class _Latest:
+    """A stored declaration as the batch sees it (updated as the batch adds versions)."""
+
+    id: int | None
+    number: int
+    content_hash: str | None
+
+
+def _existing(session: Session, keys: set[str], declaration_id: int | None,
+              expected_version: int | None) -> dict[str, _Latest]:
+    query = (select(Declaration.id, Declaration.identity_key, Declaration.latest_version,
+                    DeclarationVersion.content_hash)
+             .outerjoin(DeclarationVersion, DeclarationVersion.id == Declaration.latest_version_id))
     if declaration_id is None:
-        stored = get_declaration(session, unit, year, name)
+        found = session.execute(query.where(Declaration.identity_key.in_(keys))).all()
+        return {key: _Latest(ident, number, digest) for ident, key, number, digest in found}
+    # An edit: the declaration by id, locked until the transaction ends (PostgreSQL).
+    query = query.where(Declaration.id == declaration_id).with_for_update(of=Declaration)
+    row = session.execute(query).first()
+    if row is None:
+        raise StoreError(f"no declaration {declaration_id}")
+    ident, key, number, digest = row
+    if expected_version is not None and number != expected_version:
+        raise VersionConflict(ident, expected_version, number)
+    (new_key,) = keys
+    if new_key != key:
+        other = session.scalar(select(Declaration.id).where(Declaration.identity_key == new_key))
+        if other is not None:
+            unit, year, name = json.loads(new_key)
+            raise StoreError(f"另一个项目（编号 {other}）已是 {unit or '-'} {year or '-'} 年的"
+                             f"「{name or ''}」；项目名称、年度和单位合起来不能与它相同")
+    return {new_key: _Latest(ident, number, digest)}
+
+
+def save_prepared(session: Session, items: Sequence[Prepared], *, declaration_id: int | None = None,
+                  expected_version: int | None = None) -> list[Outcome]:
+    """Store each of ``items`` in order, like :func:`save_declaration`, in a few statements in all.
+
+    Two items with the same identity become two versions (or one, if they are the same).
+    ``declaration_id`` and ``expected_version`` are for one item, an edit.
+    """
+    if declaration_id is not None and len(items) != 1:
+        raise ValueError("declaration_id is for saving one declaration")
+    latest = _existing(session, {p.key for p in items}, declaration_id, expected_version)
+    outcomes: list[Outcome] = []
+    writes: list[tuple[Prepared, int]] = []  # (item, version number)
+    for item in items:
+        state = latest.get(item.key)
+        if state is not None and state.content_hash == item.content_hash:
+            outcomes.append("unchanged")
+            continue
+        outcomes.append("updated" if state is not None else "new")
+        if state is None:
+            state = latest[item.key] = _Latest(None, 0, None)
+        state.number += 1
+        state.content_hash = item.content_hash
+        writes.append((item, state.number))
+    if not writes:
+        return outcomes
+
+    organisations = _organisations(session, [item for item, _ in writes])
+    fresh = [key for key, state in latest.items() if state.id is None]
+    if fresh:
+        first = {item.key: item for item, _ in reversed(writes)}
+        rows = [{"identity_key": key, "unit": first[key].unit, "year": first[key].year,
+                 "name": first[key].name, "latest_version": 0} for key in fresh]
+        ids = session.scalars(insert(Declaration).returning(Declaration.id, sort_by_parameter_order=True),
+                              rows).all()
+        for key, ident in zip(fresh, ids, strict=True):
+            latest[key].id = ident
+
+    now = _now()
+    version_ids = session.scalars(
+        insert(DeclarationVersion).returning(DeclarationVersion.id, sort_by_parameter_order=True),
+        [{**item.version, "declaration_id": latest[item.key].id, "number": number, "created_at": now}
+         for item, number in writes]).all()
+    indicators = [{**row, "version_id": vid} for (item, _), vid in zip(writes, version_ids, strict=True)
+                  for row in item.indicators]
+    if indicators:
+        session.execute(insert(Indicator), indicators)
+    findings = [{**row, "version_id": vid} for (item, _), vid in zip(writes, version_ids, strict=True)
+                for row in item.findings]
+    if findings:
+        session.execute(insert(Finding), findings)
+
+    last: dict[str, tuple[Prepared, int, int]] = {}
+    for (item, number), vid in zip(writes, version_ids, strict=True):
+        last[item.key] = (item, number, vid)
+    session.execute(update(Declaration), [
+        {"id": latest[key].id, "identity_key": key, "unit": item.unit, "year": item.year, "name": item.name,
+         "organisation_id": organisations.get((item.department, item.unit_name)), "latest_version": number,
+         "latest_version_id": vid, "updated_at": now, **item.summary}
+        for key, (item, number, vid) in last.items()])
+    _index(session, [(latest[key].id, item.terms) for key, (item, _, _) in last.items()])
+    session.expire_all()  # the ORM's copies of what these statements changed
+    return outcomes
+
+
+def _organisations(session: Session, items: list[Prepared]) -> dict[tuple[str | None, str | None], int]:
+    """The organisation id of each (department, unit) pair of ``items``, creating what is missing."""
+    names = {n for item in items for n in (item.department, item.unit_name) if n}
+    known: dict[tuple[str, int | None, str], int] = {
+        (kind, parent, name): ident for ident, kind, parent, name in session.execute(
+            select(Organisation.id, Organisation.kind, Organisation.parent_id, Organisation.name)
+            .where(Organisation.name.in_(names)))} if names else {}
+
+    def get(kind: str, parent: int | None, name: str) -> int:
+        if (kind, parent, name) not in known:
+            known[(kind, parent, name)] = session.scalars(insert(Organisation).returning(Organisation.id),
+                                                          [{"kind": kind, "parent_id": parent, "name": name}]
+                                                          ).one()
+        return known[(kind, parent, name)]
+
+    result: dict[tuple[str | None, str | None], int] = {}
+    for item in items:
+        department = get("department", None, item.department) if item.department else None
+        unit = get("unit", department, item.unit_name) if item.unit_name else None
+        if unit or department:
+            result[(item.department, item.unit_name)] = unit or department  # type: ignore[assignment]
+    return result
+
+
+def _index(session: Session, documents: list[tuple[int | None, list[str]]]) -> None:
+    """Replace the search terms of these declarations by those of their latest version."""
+    ids = [ident for ident, _ in documents]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("DELETE FROM declaration_search WHERE declaration_id = ANY(:ids)"), {"ids": ids})
+        session.execute(text("INSERT INTO declaration_search (declaration_id, terms) "
+                             "VALUES (:id, CAST(:terms AS tsvector))"),
+                        [{"id": ident, "terms": search.postgres_tsvector(terms)}
+                         for ident, terms in documents])
     else:
-        stored = session.get(Declaration, declaration_id, with_for_update=expected_version is not None)
-        if stored is None:
-            raise StoreError(f"no declaration {declaration_id}")
-        if stored.identity_key != key:
-            other = session.scalar(select(Declaration.id).where(Declaration.identity_key == key))
-            if other is not None:
-                raise StoreError(f"另一个项目（编号 {other}）已是 {unit or '-'} {year or '-'} 年的「{name or ''}」；"
-                                 "项目名称、年度和单位合起来不能与它相同")
-    if stored is not None and expected_version is not None and stored.latest_version != expected_version:
-        raise VersionConflict(stored.id, expected_version, stored.latest_version)
-    if stored is not None:
-        latest = session.scalar(select(DeclarationVersion.content_hash).where(
-            DeclarationVersion.declaration_id == stored.id,
-            DeclarationVersion.number == stored.latest_version))
-        if latest == digest:
-            return "unchanged"
-    outcome: Outcome = "updated" if stored is not None else "new"
-    organisation = _organisation_of(session, decl)
-    if stored is None:
-        stored = Declaration(identity_key=key, organisation=organisation, unit=unit, year=year, name=name,
-                             latest_version=0)
-        session.add(stored)
-    elif stored.identity_key != key or stored.organisation_id != (organisation.id if organisation else None):
-        stored.identity_key, stored.unit, stored.year, stored.name = key, unit, year, name
-        stored.organisation = organisation
-    stored.latest_version += 1
-    stored.updated_at = _now()
-    version = DeclarationVersion(
-        declaration=stored, number=stored.latest_version,
-        source=source if source is not None else decl.source,
-        content_hash=digest, content=canonical_json(content), name=decl.name, year=decl.year,
-        department=decl.department, unit=decl.unit, nature=decl.nature, category=decl.category,
-        funds_total=decl.funds.total, layout=decl.layout, indicator_count=len(decl.indicators),
-        indicators=[
-            Indicator(position=i, level1=ind.level1, level2=ind.level2, name=ind.name,
-                      target_raw=ind.target_raw, op=ind.target.op, value=ind.target.value,
-                      upper=ind.target.upper, unit=ind.target.unit, text=ind.target.text)
-            for i, ind in enumerate(decl.indicators)
-        ],
-    )
-    session.add(version)
-    session.flush()
-    return outcome
-
-
-def _organisation_of(session: Session, decl: DeclarationModel) -> Organisation | None:
-    department = _organisation(session, "department", decl.department, None) if decl.department else None
-    return _organisation(session, "unit", decl.unit, department) if decl.unit else department
+        session.execute(text("DELETE FROM declaration_search "
+                             "WHERE rowid IN (SELECT value FROM json_each(:ids))"), {"ids": json.dumps(ids)})
+        session.execute(text("INSERT INTO declaration_search (rowid, terms) VALUES (:id, :terms)"),
+                        [{"id": ident, "terms": " ".join(terms)} for ident, terms in documents])

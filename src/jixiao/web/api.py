@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from jixiao.jsonformat import declaration_json
 from jixiao.review import Reviewer
-from jixiao.store.listing import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
+from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
 from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
 from jixiao.text import money_json
@@ -37,6 +37,9 @@ def declarations(session: SessionDep, year: Annotated[int | None, Query(ge=1900,
                  unit: Annotated[str | None, Query(max_length=200, description="实施单位")] = None,
                  nature: Annotated[str | None, Query(max_length=200,
                                                      description="项目性质 or 项目类别")] = None,
+                 grade: Annotated[str | None, Query(pattern="^(" + "|".join(GRADES) + ")?$",
+                                                    description="审核等级 of the latest version: 优 良 中 差"
+                                                    )] = None,
                  q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH,
                                                 description="Search in name, goals, indicator names")] = None,
                  sort: Annotated[str | None, Query(pattern="^(" + "|".join(SORTS) + ")?$",
@@ -45,12 +48,13 @@ def declarations(session: SessionDep, year: Annotated[int | None, Query(ge=1900,
                  page: Annotated[int, Query(ge=1)] = 1,
                  size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> dict[str, Any]:
     listing = list_latest(session, year=year, department=department or None, unit=unit or None,
-                          nature=nature or None, q=(q or "").strip() or None, sort=sort or None, page=page,
-                          size=size)
+                          nature=nature or None, grade=grade or None, q=(q or "").strip() or None,
+                          sort=sort or None, page=page, size=size)
     return {
         "items": [{"id": r.id, "version": r.version, "name": r.name, "year": r.year,
                    "department": r.department, "unit": r.unit, "funds_total": money_json(r.funds_total),
-                   "indicator_count": r.indicator_count} for r in listing.rows],
+                   "indicator_count": r.indicator_count, "grade": r.grade, "score": r.score}
+                  for r in listing.rows],
         "count": listing.count, "funds_total": money_json(listing.funds_total), "page": listing.page,
         "size": listing.size, "pages": listing.pages,
     }

@@ -14,7 +14,7 @@ from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator
 from jixiao.review import CATEGORIES, RULES, Finding, Reviewer
 from jixiao.review.render import SEVERITY_ZH, rule_page
-from jixiao.store.listing import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, choices, list_latest
+from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, choices, list_latest
 from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
 from jixiao.web.app import get_session, templates
@@ -71,6 +71,7 @@ def _declaration(session: Session, declaration_id: int) -> Declaration:
 
 
 SORT_PATTERN = "^(" + "|".join(SORTS) + ")?$"
+GRADE_PATTERN = "^(" + "|".join(GRADES) + ")?$"
 # The sortable columns of the list: header label, the ascending sort, what a first click sorts by.
 SORT_COLUMNS = [("项目名称", "name", "name"), ("年度", "year", "-year"), ("资金总额(元)", "funds", "-funds")]
 
@@ -94,15 +95,17 @@ def project_list(request: Request, session: SessionDep,
                  department: Annotated[str | None, Query(max_length=200)] = None,
                  unit: Annotated[str | None, Query(max_length=200)] = None,
                  nature: Annotated[str | None, Query(max_length=200)] = None,
+                 grade: Annotated[str | None, Query(pattern=GRADE_PATTERN)] = None,
                  q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
                  sort: Annotated[str | None, Query(pattern=SORT_PATTERN)] = None,
                  page: Annotated[int, Query(ge=1)] = 1,
                  size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> Response:
     q = (q or "").strip()
     listing = list_latest(session, year=year, department=department or None, unit=unit or None,
-                          nature=nature or None, q=q or None, sort=sort or None, page=page, size=size)
+                          nature=nature or None, grade=grade or None, q=q or None, sort=sort or None,
+                          page=page, size=size)
     params = {"q": q, "year": year, "department": department or "", "unit": unit or "",
-              "nature": nature or "", "sort": sort or "", "size": listing.size}
+              "nature": nature or "", "grade": grade or "", "sort": sort or "", "size": listing.size}
     keep = {k: v for k, v in params.items() if v not in (None, "")}
     return templates.TemplateResponse(request, "list.html", {
         "listing": listing, "choices": choices(session), **params, "title": "项目列表",
