@@ -132,7 +132,10 @@ def test_no_template_or_static_file_refers_to_the_internet():
              if p.is_file() and (STATIC / "vendor") not in p.parents]
     assert len(files) >= 7
     internet = re.compile(r"https?://|(src|href)=\"//")
-    assert [str(p) for p in files if internet.search(p.read_text(encoding="utf-8"))] == []
+    # An SVG's namespace name (the favicon's) is an identifier that is never fetched.
+    namespace = 'xmlns="http://www.w3.org/2000/svg"'
+    assert [str(p) for p in files
+            if internet.search(p.read_text(encoding="utf-8").replace(namespace, ""))] == []
 
 
 def test_no_page_refers_to_the_internet(client, school_id):

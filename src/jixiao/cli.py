@@ -184,8 +184,10 @@ def db_downgrade(revision: str, database_url: str | None) -> None:
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Processes reading and reviewing the files (default: one per core).")
 @_DATABASE_URL
-def import_(files: tuple[str, ...], database_url: str | None) -> None:
+def import_(files: tuple[str, ...], jobs: int | None, database_url: str | None) -> None:
     """Store the declarations of FILES: new ones, new versions of changed ones.
 
     Each file is one transaction: a file that fails leaves nothing behind. Exit status 2 when any
@@ -200,9 +202,9 @@ def import_(files: tuple[str, ...], database_url: str | None) -> None:
         factory = store_db.session_factory(engine)
         if len(files) > 3:
             with click.progressbar(length=len(files), label="导入", file=sys.stderr) as bar:
-                result = import_files(files, factory, progress=lambda _file: bar.update(1))
+                result = import_files(files, factory, progress=lambda _file: bar.update(1), jobs=jobs)
         else:
-            result = import_files(files, factory)
+            result = import_files(files, factory, jobs=jobs)
     finally:
         engine.dispose()
     click.echo(result.line())
@@ -216,16 +218,26 @@ def import_(files: tuple[str, ...], database_url: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="The port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (one per core serves the most requests).")
 @_DATABASE_URL
-def serve(host: str, port: int, database_url: str | None) -> None:
+def serve(host: str, port: int, workers: int, database_url: str | None) -> None:
     """Run the web system (pages and the REST API) with uvicorn until interrupted."""
+    import os
+
     import uvicorn
 
     from jixiao.store import db as store_db
     from jixiao.web import create_app
 
     store_db.require_current(database_url)
-    uvicorn.run(create_app(database_url), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(database_url), host=host, port=port, log_level="info")
+        return
+    if database_url:  # the worker processes build their app from the environment
+        os.environ[store_db.ENV] = database_url
+    uvicorn.run("jixiao.web:create_app", factory=True, workers=workers, host=host, port=port,
+                log_level="info")
 
 
 def summary(doc: Document) -> str:

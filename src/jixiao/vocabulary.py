@@ -187,3 +187,13 @@ def cell_kind(cell: str) -> str | None:
     """What a cell of a form is: a field's name (``项目名称`` → ``"name"``), ``""`` for a section
     label with no value of its own (``项目资金 (元)``), or None for a value."""
     return field_label(cell) or ("" if is_section_label(cell) else None)
+
+
+# How the pages and the version diff title the fields and the funds, in form order.
+FIELD_TITLES = [("name", "项目名称"), ("year", "年度"), ("department", "主管部门"), ("unit", "实施单位"),
+                ("nature", "项目性质"), ("category", "项目类别"), ("performance_type", "绩效类型"),
+                ("start", "开始日期"), ("end", "结束日期"), ("layout", "表样")]
+FUNDS_TITLES = [("total", "资金总额（年度资金申请总额 / 项目总预算）"), ("fiscal", "其中：财政资金"),
+                ("current_year", "当年财政拨款 / 项目当年预算"), ("carryover", "上年结转资金"),
+                ("other", "其他资金"), ("previous_year_budget", "同名项目上年预算额"),
+                ("previous_year_spent", "同名项目上年预算执行数")]

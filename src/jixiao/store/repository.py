@@ -159,24 +159,27 @@ def save_prepared(session: Session, items: Sequence[Prepared], *, declaration_id
         first = {item.key: item for item, _ in reversed(writes)}
         rows = [{"identity_key": key, "unit": first[key].unit, "year": first[key].year,
                  "name": first[key].name, "latest_version": 0} for key in fresh]
-        ids = session.scalars(insert(Declaration).returning(Declaration.id, sort_by_parameter_order=True),
-                              rows).all()
+        table = Declaration.__table__
+        ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
         for key, ident in zip(fresh, ids, strict=True):
             latest[key].id = ident
 
     now = _now()
+    # Core inserts of the tables (one executemany each); the ORM's bulk insert splits the rows into
+    # a statement per run of rows with the same missing values.
+    versions = DeclarationVersion.__table__
     version_ids = session.scalars(
-        insert(DeclarationVersion).returning(DeclarationVersion.id, sort_by_parameter_order=True),
+        insert(versions).returning(versions.c.id, sort_by_parameter_order=True),
         [{**item.version, "declaration_id": latest[item.key].id, "number": number, "created_at": now}
          for item, number in writes]).all()
     indicators = [{**row, "version_id": vid} for (item, _), vid in zip(writes, version_ids, strict=True)
                   for row in item.indicators]
     if indicators:
-        session.execute(insert(Indicator), indicators)
+        session.execute(insert(Indicator.__table__), indicators)
     findings = [{**row, "version_id": vid} for (item, _), vid in zip(writes, version_ids, strict=True)
                 for row in item.findings]
     if findings:
-        session.execute(insert(Finding), findings)
+        session.execute(insert(Finding.__table__), findings)
 
     last: dict[str, tuple[Prepared, int, int]] = {}
     for (item, number), vid in zip(writes, version_ids, strict=True):

@@ -16,6 +16,7 @@ they agree with each other and with this module.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -23,26 +24,13 @@ from collections.abc import Iterable
 MAX_TERMS = 16000
 
 
+# A run of Latin letters and digits, or of other letters and digits (Chinese): what is indexed.
+_RUN = re.compile(r"[0-9a-z]+|[^\W_\x00-\x7f]+")
+
+
 def _runs(text: str) -> list[tuple[bool, str]]:
     """``(is_cjk, run)`` for each run of letters or digits, in order; anything else separates runs."""
-    runs: list[tuple[bool, str]] = []
-    current: list[str] = []
-    current_cjk = False
-    for char in unicodedata.normalize("NFKC", text).lower():
-        if not char.isalnum():
-            if current:
-                runs.append((current_cjk, "".join(current)))
-                current = []
-            continue
-        cjk = not char.isascii()
-        if current and cjk != current_cjk:
-            runs.append((current_cjk, "".join(current)))
-            current = []
-        current_cjk = cjk
-        current.append(char)
-    if current:
-        runs.append((current_cjk, "".join(current)))
-    return runs
+    return [(not run.isascii(), run) for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower())]
 
 
 def _run_terms(cjk: bool, run: str, closing: bool) -> list[str]:

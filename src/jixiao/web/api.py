@@ -14,7 +14,7 @@ from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS,
 from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
 from jixiao.text import money_json
-from jixiao.web.app import ERROR_CODES, get_session, templates
+from jixiao.web.app import ERROR_CODES, YearQuery, get_session, templates
 
 router = APIRouter(tags=["declarations"])
 docs_router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ def _declaration(session: Session, declaration_id: int) -> Declaration:
 
 
 @router.get("/declarations", summary="List declarations (latest versions)", responses=ERRORS)
-def declarations(session: SessionDep, year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+def declarations(session: SessionDep, year: YearQuery = None,
                  department: Annotated[str | None, Query(max_length=200, description="主管部门")] = None,
                  unit: Annotated[str | None, Query(max_length=200, description="实施单位")] = None,
                  nature: Annotated[str | None, Query(max_length=200,

@@ -31,7 +31,7 @@ from jixiao.store.models import Declaration, DeclarationVersion, Finding, Indica
 from jixiao.store.types import Money
 from jixiao.text import money_json
 from jixiao.vocabulary import canonical_level1, canonical_level2
-from jixiao.web.app import get_session, money, templates
+from jixiao.web.app import YearQuery, get_session, money, templates
 
 ECHARTS_VERSION = "6.1.0"  # the file static/vendor/echarts-<version>.min.js, copied by `make vendor`
 ECHARTS_SCRIPT = f"/static/vendor/echarts-{ECHARTS_VERSION}.min.js"
@@ -43,7 +43,6 @@ CACHE_SIZE = 64
 
 router = APIRouter(tags=["dashboard"])  # included without a prefix: both paths are written in full
 SessionDep = Annotated[Session, Depends(get_session)]
-YearQuery = Annotated[int | None, Query(ge=1900, le=2999, description="年度")]
 DepartmentQuery = Annotated[str | None, Query(max_length=200, description="主管部门")]
 
 

@@ -17,18 +17,13 @@ from jixiao.review.render import SEVERITY_ZH, rule_page
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, choices, list_latest
 from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
-from jixiao.web.app import get_session, templates
+from jixiao.vocabulary import FIELD_TITLES as FIELDS
+from jixiao.vocabulary import FUNDS_TITLES as FUNDS
+from jixiao.web.app import YearQuery, get_session, templates
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]
 
-FIELDS = [("name", "项目名称"), ("year", "年度"), ("department", "主管部门"), ("unit", "实施单位"),
-          ("nature", "项目性质"), ("category", "项目类别"), ("performance_type", "绩效类型"),
-          ("start", "开始日期"), ("end", "结束日期"), ("layout", "表样")]
-FUNDS = [("total", "资金总额（年度资金申请总额 / 项目总预算）"), ("fiscal", "其中：财政资金"),
-         ("current_year", "当年财政拨款 / 项目当年预算"), ("carryover", "上年结转资金"),
-         ("other", "其他资金"),
-         ("previous_year_budget", "同名项目上年预算额"), ("previous_year_spent", "同名项目上年预算执行数")]
 
 
 @dataclass
@@ -91,7 +86,7 @@ def _sort_links(params: dict[str, Any], sort: str | None) -> dict[str, dict[str,
 
 @router.get("/")
 def project_list(request: Request, session: SessionDep,
-                 year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+                 year: YearQuery = None,
                  department: Annotated[str | None, Query(max_length=200)] = None,
                  unit: Annotated[str | None, Query(max_length=200)] = None,
                  nature: Annotated[str | None, Query(max_length=200)] = None,
