@@ -7,6 +7,7 @@ cannot be reached the PostgreSQL runs are skipped, unless ``JIXIAO_REQUIRE_POSTG
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,13 +15,17 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select, text
 
+from jixiao import read
 from jixiao.cli import cli
+from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Funds
 from jixiao.readers import read_document
+from jixiao.review import Reviewer
 from jixiao.store import db, import_files, list_versions, load_version, save_declaration
+from jixiao.store.listing import Filters, latest_query
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator, Organisation
-from jixiao.store.repository import StoreError, get_declaration
+from jixiao.store.repository import StoreError, VersionConflict, get_declaration
 
 from .conftest import SEED_2020, SEED_2024, postgres_schema
 
@@ -235,3 +240,125 @@ def test_cli_db_and_import_summary_and_exit_status(url, tmp_path):
 
     result = runner.invoke(cli, ["db", "downgrade", "base"], env=env)
     assert result.exit_code == 0 and result.stdout.endswith(": at revision base (no tables)\n")
+
+
+# -- what is stored beside each version: its review, the latest version's summary, the search index --
+
+def test_each_version_keeps_the_review_it_had_when_saved(sessions):
+    import_files([SEED_2024, SEED_2020], sessions)
+    reviewer = Reviewer()
+    with sessions() as session:
+        for stored in session.scalars(select(Declaration)):
+            report = reviewer.review(load_version(session, stored))
+            version = session.get(DeclarationVersion, stored.latest_version_id)
+            assert (version.number, version.profile, version.score, version.grade, version.finding_count) == (
+                stored.latest_version, report.profile, report.score, report.grade, len(report.findings))
+            assert [(f.code, f.severity, f.indicator) for f in version.findings] == [
+                (f.code, f.severity, f.indicator.index if f.indicator else None) for f in report.findings]
+            assert (stored.grade, stored.score, stored.finding_count) == (report.grade, report.score,
+                                                                          len(report.findings))
+
+
+def test_the_declaration_row_follows_its_latest_version(sessions, tmp_path):
+    import_files([SEED_2024], sessions)
+    changed = tmp_path / "changed.txt"
+    changed.write_text(SEED_2024.read_text(encoding="utf-8").replace("522,400.00", "622,400.00"),
+                       encoding="utf-8")
+    assert import_files([changed], sessions).updated == 1
+    with sessions() as session:
+        stored = session.scalar(select(Declaration).where(Declaration.latest_version == 2))
+        latest = session.get(DeclarationVersion, stored.latest_version_id)
+        assert latest.number == 2 and latest.declaration_id == stored.id
+        assert stored.funds_total == latest.funds_total == Decimal("622400.00")
+        assert (stored.department, stored.indicator_count) == (latest.department, latest.indicator_count)
+
+
+def _search(session, q: str) -> list[str]:
+    dialect = session.get_bind().dialect.name
+    return sorted(session.scalars(latest_query(Filters(q=q), dialect).with_only_columns(Declaration.name)))
+
+
+def test_the_search_index_finds_chinese_in_names_goals_and_indicator_names(sessions, tmp_path):
+    import_files([SEED_2024, SEED_2020], sessions)
+    with sessions() as session:
+        assert _search(session, "骨髓") == ["中华骨髓库建设工作专项经费"]
+        assert _search(session, "髓") == ["中华骨髓库建设工作专项经费"]  # one character
+        assert _search(session, "骨髓库建设工作") == ["中华骨髓库建设工作专项经费"]
+        assert _search(session, "骨髓库工作") == []  # a phrase, not the characters in any order
+        assert len(_search(session, "红十字")) > 5  # goals and indicator names, not only project names
+        assert _search(session, "不存在的词语") == []
+    # a new version replaces what the index holds for its declaration
+    changed = tmp_path / "changed.txt"
+    text_ = SEED_2024.read_text(encoding="utf-8")
+    changed.write_text(text_.replace("骨髓库日常工作有效运行", "配型检索服务正常运行"), encoding="utf-8")
+    assert import_files([changed], sessions).updated == 1
+    with sessions() as session:
+        assert _search(session, "骨髓库日常") == []
+        assert _search(session, "配型检索") == ["中华骨髓库建设工作专项经费"]
+
+
+def test_one_file_holding_the_same_project_twice_stores_two_versions(sessions, tmp_path):
+    forms = SEED_2020.read_text(encoding="utf-8")
+    twice = tmp_path / "twice.txt"
+    twice.write_text(forms + forms.replace("总目标", "总目标（修订）"), encoding="utf-8")
+    summary = import_files([twice], sessions)
+    assert (summary.new, summary.updated, summary.unchanged, summary.failed) == (3, 3, 0, [])
+    with sessions() as session:
+        assert session.scalars(select(Declaration.latest_version)).all() == [2, 2, 2]
+
+
+def test_an_edit_saves_to_its_declaration_and_refuses_a_stale_version(sessions):
+    import_files([SEED_2020], sessions)
+    with sessions() as session:
+        stored = session.scalars(select(Declaration).order_by(Declaration.id)).first()
+        ident, decl = stored.id, load_version(session, stored)
+    renamed = decl.model_copy(update={"name": "改了名的项目"})
+    with sessions() as session, session.begin():
+        outcome = save_declaration(session, renamed, "web", declaration_id=ident, expected_version=1)
+        assert outcome == "updated"
+    with sessions() as session:
+        stored = session.get(Declaration, ident)
+        assert (stored.name, stored.latest_version) == ("改了名的项目", 2)
+        assert get_declaration(session, stored.unit, stored.year, "改了名的项目").id == ident
+        before = counts(sessions)
+    with sessions() as session, session.begin(), pytest.raises(VersionConflict, match="第 2 版"):
+        save_declaration(session, decl, "web", declaration_id=ident, expected_version=1)
+    with sessions() as session:
+        other = session.scalars(select(Declaration).where(Declaration.id != ident)).first()
+        taken = decl.model_copy(update={"name": other.name, "unit": other.unit, "department": decl.department,
+                                        "year": other.year})
+    with sessions() as session, session.begin(), pytest.raises(StoreError, match="已是"):
+        save_declaration(session, taken, "web", declaration_id=ident, expected_version=2)
+    assert counts(sessions) == before
+
+
+def test_migration_0002_reviews_and_indexes_what_0001_stored(url):
+    engine = db.make_engine(url)
+    try:
+        db.upgrade(engine, "0001")
+        with engine.begin() as connection:  # what version 0001 of Jixiao stored, written as it did
+            connection.execute(text(
+                "INSERT INTO declaration (id, identity_key, unit, year, name, latest_version, created_at, "
+                "updated_at) VALUES (1, :key, 'U', 2024, '骨髓库', 1, :now, :now)"),
+                {"key": '["U", 2024, "骨髓库"]', "now": "2026-01-01 00:00:00"})
+            decl = read(SEED_2024)[3]
+            content = json.dumps(declaration_json(decl), ensure_ascii=False)
+            connection.execute(text(
+                "INSERT INTO declaration_version (id, declaration_id, number, created_at, source, "
+                "content_hash, content, name, year, layout, indicator_count) "
+                "VALUES (1, 1, 1, :now, 's', 'h', :content, :name, 2024, :layout, :n)"),
+                {"now": "2026-01-01 00:00:00", "content": content, "name": decl.name, "layout": decl.layout,
+                 "n": len(decl.indicators)})
+        db.upgrade(engine)
+        report = Reviewer().review(decl)
+        with db.session_factory(engine)() as session:
+            stored = session.get(Declaration, 1)
+            assert (stored.latest_version_id, stored.grade, stored.finding_count) == (
+                1, report.grade, len(report.findings))
+            assert stored.funds_total == decl.funds.total
+            assert _search(session, decl.name[2:6]) == ["骨髓库"]
+        db.downgrade(engine, "0001")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM declaration_version")).scalar() == 1
+    finally:
+        engine.dispose()
