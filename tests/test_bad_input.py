@@ -111,3 +111,12 @@ def test_json_with_a_wrong_field_names_the_field(write):
     with pytest.raises(ReadError) as err:
         jixiao.read(path)
     assert err.value.expected.startswith("[0].funds.total:")
+
+
+@pytest.mark.parametrize("content", ["{}", "[{}]", '{"name": ""}'])
+def test_a_json_project_with_neither_name_nor_indicators_is_refused(write, content):
+    path = write(content, "empty.json")
+    doc = jixiao.read_document(path)
+    assert doc.declarations == []
+    assert len(doc.errors) == 1
+    assert 'a project with a "name" or "indicators", found neither' in str(doc.errors[0])

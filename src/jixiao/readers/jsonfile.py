@@ -28,6 +28,9 @@ def iter_json_forms(stream: IO[str], file: str) -> Iterator[Declaration | ReadEr
         raise ReadError(file, 'Jixiao JSON: {"documents": [{"projects": [...]}]} with at least one project',
                         found="no project")
     for where, project in projects:
+        if isinstance(project, dict) and not project.get("name") and not project.get("indicators"):
+            yield ReadError(file, f'{where}: a project with a "name" or "indicators"', found="neither")
+            continue
         try:
             declaration = Declaration.model_validate(project)
         except ValidationError as err:

@@ -23,17 +23,30 @@ from jixiao.errors import JixiaoError
 from jixiao.readers import read_document
 from jixiao.review import Reviewer
 from jixiao.store.prepared import Prepared, prepare
-from jixiao.store.repository import save_prepared
+from jixiao.store.repository import Saved, save_prepared
+
+
+@dataclass
+class FileImport:
+    """One file: what became of each of its declarations, or why the file failed (nothing stored)."""
+
+    file: str
+    saved: list[Saved] = field(default_factory=list)
+    error: str | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(s.outcome == outcome for s in self.saved)
 
 
 @dataclass
 class ImportSummary:
-    """Declarations new, updated (a new version) and unchanged; files that failed, with why."""
+    """Declarations new, updated (a new version) and unchanged; files that failed, with why; each file."""
 
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    files: list[FileImport] = field(default_factory=list)
 
     def line(self) -> str:
         return f"新增 {self.new}, 更新 {self.updated}, 未变 {self.unchanged}, 失败 {len(self.failed)}"
@@ -79,18 +92,21 @@ def _store(prepared: Iterator[tuple[str, list[Prepared] | str]], session_factory
            progress: Callable[[str], None] | None) -> ImportSummary:
     summary = ImportSummary()
     for name, items in prepared:
+        result = FileImport(name)
         if isinstance(items, str):
-            summary.failed.append((name, items))
+            result.error = items
         else:
             try:
                 with session_factory() as session, session.begin():
-                    outcomes = save_prepared(session, items)
+                    result.saved = save_prepared(session, items)
             except (IntegrityError, DataError) as err:
-                summary.failed.append((name, f"{name}: the database refused it: {err.orig}"))
-            else:
-                summary.new += outcomes.count("new")
-                summary.updated += outcomes.count("updated")
-                summary.unchanged += outcomes.count("unchanged")
+                result.error = f"{name}: the database refused it: {err.orig}"
+        summary.files.append(result)
+        if result.error is not None:
+            summary.failed.append((name, result.error))
+        summary.new += result.count("new")
+        summary.updated += result.count("updated")
+        summary.unchanged += result.count("unchanged")
         if progress is not None:
             progress(name)
     return summary

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
@@ -23,10 +23,20 @@ from jixiao.store import search
 from jixiao.store.models import Declaration, DeclarationVersion, Finding, Indicator, Organisation, _now
 from jixiao.store.prepared import Prepared, StoreError, canonical_json, identity_key, prepare
 
-__all__ = ["Outcome", "StoreError", "VersionConflict", "canonical_json", "content_hash", "get_declaration",
-           "identity_key", "list_versions", "load_version", "save_declaration", "save_prepared"]
+__all__ = ["Outcome", "Saved", "StoreError", "VersionConflict", "canonical_json", "content_hash",
+           "get_declaration", "identity_key", "list_versions", "load_version", "save_declaration",
+           "save_prepared"]
 
 Outcome = Literal["new", "updated", "unchanged"]
+
+
+class Saved(NamedTuple):
+    """What :func:`save_prepared` did with one declaration, and where it is now."""
+
+    outcome: Outcome
+    id: int
+    version: int  # the latest version's number
+    name: str | None
 
 
 class VersionConflict(StoreError):
@@ -89,7 +99,7 @@ def save_declaration(session: Session, decl: DeclarationModel, source: str | Non
     """
     prepared = prepare(decl, source, reviewer)
     return save_prepared(session, [prepared], declaration_id=declaration_id,
-                         expected_version=expected_version)[0]
+                         expected_version=expected_version)[0].outcome
 
 
 @dataclass
@@ -128,7 +138,7 @@ def _existing(session: Session, keys: set[str], declaration_id: int | None,
 
 
 def save_prepared(session: Session, items: Sequence[Prepared], *, declaration_id: int | None = None,
-                  expected_version: int | None = None) -> list[Outcome]:
+                  expected_version: int | None = None) -> list[Saved]:
     """Store each of ``items`` in order, like :func:`save_declaration`, in a few statements in all.
 
     Two items with the same identity become two versions (or one, if they are the same).
@@ -150,8 +160,14 @@ def save_prepared(session: Session, items: Sequence[Prepared], *, declaration_id
         state.number += 1
         state.content_hash = item.content_hash
         writes.append((item, state.number))
-    if not writes:
-        return outcomes
+    if writes:
+        _write(session, writes, latest)
+    return [Saved(outcome, latest[item.key].id, latest[item.key].number, item.name)  # type: ignore[arg-type]
+            for outcome, item in zip(outcomes, items, strict=True)]
+
+
+def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[str, _Latest]) -> None:
+    """Insert the planned versions (and any new declarations), then point each declaration at its last."""
 
     organisations = _organisations(session, [item for item, _ in writes])
     fresh = [key for key, state in latest.items() if state.id is None]
@@ -191,7 +207,6 @@ def save_prepared(session: Session, items: Sequence[Prepared], *, declaration_id
         for key, (item, number, vid) in last.items()])
     _index(session, [(latest[key].id, item.terms) for key, (item, _, _) in last.items()])
     session.expire_all()  # the ORM's copies of what these statements changed
-    return outcomes
 
 
 def _organisations(session: Session, items: list[Prepared]) -> dict[tuple[str | None, str | None], int]:
