@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -27,6 +28,7 @@ from sqlalchemy import JSON, ColumnElement, Integer, Select, cast, func, or_, se
 from sqlalchemy.orm import Session
 
 from jixiao.store import search
+from jixiao.store.cache import cached
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator
 from jixiao.store.types import Money
 
@@ -82,11 +84,13 @@ class Filters:
     grade: str | None = None
 
 
-def pinyin_key(name: str | None) -> tuple[int, list[str], str]:
+@lru_cache(maxsize=65536)
+def pinyin_key(name: str | None) -> tuple[int, tuple[str, ...], str]:
     """The sort key of a name in pinyin order (tone numbers break ties); names missing sort last."""
     if not name:
-        return (1, [], "")
-    return (0, [s.lower() for s in lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)], name)
+        return (1, (), "")
+    return (0, tuple(s.lower() for s in lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)),
+            name)
 
 
 def _like(text: str) -> str:
@@ -213,6 +217,11 @@ class Choices:
 
 
 def choices(session: Session) -> Choices:
+    """The filter menus, in pinyin order (kept until the store changes: :mod:`jixiao.store.cache`)."""
+    return cached(session, "choices", lambda: _choices(session))
+
+
+def _choices(session: Session) -> Choices:
     def distinct(column: Any) -> list[Any]:
         return list(session.scalars(select(column).where(column.is_not(None),
                                                          Declaration.latest_version_id.is_not(None)).distinct()))

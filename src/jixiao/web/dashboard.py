@@ -8,15 +8,14 @@ figure is a SQL aggregate over what was stored when each version was saved (its 
 so no form is read or reviewed here. It also builds the ECharts options, so the browser only draws
 what the server sends.
 
-The result is kept per filter and database until the store changes (a new version anywhere), so
+The result is kept per filter and database until the store changes (:mod:`jixiao.store.cache`), so
 that a dashboard over 100,000 declarations costs its aggregate queries once per change, not once
 per request.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -26,8 +25,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from jixiao.review import RULES
+from jixiao.store.cache import cached
 from jixiao.store.listing import Filters, choices, latest_query
-from jixiao.store.models import Declaration, DeclarationVersion, Finding, Indicator
+from jixiao.store.models import Declaration, Finding, Indicator
 from jixiao.store.types import Money
 from jixiao.text import money_json
 from jixiao.vocabulary import canonical_level1, canonical_level2
@@ -39,7 +39,6 @@ UNKNOWN = "未归类"
 TOP_FUNDS = 30  # projects in the funds chart: those with the most funds
 PALETTE = ["#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4"]
 GRADE_COLOURS = {"优": "#3ba272", "良": "#5470c6", "中": "#fac858", "差": "#ee6666"}
-CACHE_SIZE = 64
 
 router = APIRouter(tags=["dashboard"])  # included without a prefix: both paths are written in full
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -82,26 +81,7 @@ def _findings(session: Session, matching: Select[Any]) -> list[tuple[str, int]]:
 
 def summarise(session: Session, year: int | None = None, department: str | None = None) -> dict[str, Any]:
     """The dashboard data (JSON-ready; money as exact strings) for the declarations matching the filters."""
-    bind = session.get_bind()
-    # Versions are only ever added, so their highest id and their number change with any save.
-    versions = DeclarationVersion.id
-    generation = tuple(session.execute(select(func.max(versions), func.count(versions))).one())
-    key = (bind.url.render_as_string(hide_password=True), year, department)
-    with _lock:
-        cached = _cache.get(key)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    data = _summarise(session, year, department)
-    with _lock:
-        _cache[key] = (generation, data)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return data
-
-
-_cache: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, Any]]] = OrderedDict()
-_lock = threading.Lock()
+    return cached(session, ("dashboard", year, department), lambda: _summarise(session, year, department))
 
 
 def _summarise(session: Session, year: int | None, department: str | None) -> dict[str, Any]:
