@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from jixiao.model import Op, Target
-from jixiao.targets import OPS, base_value, format_target, is_direction_word, parse_target
+from jixiao.targets import OPS, base_value, check_target, format_target, is_direction_word, parse_target
 
 Row = tuple[str | None, str | None, str | None, str | None]  # (op, value as written, unit, text)
 
@@ -484,3 +484,75 @@ def test_direction_words(word: str) -> None:
 @pytest.mark.parametrize("text", ["正常运行", "有效", "稳定", "达到", "提升80%", "≥80%", "", "提升了很多"])
 def test_not_direction_words(text: str) -> None:
     assert not is_direction_word(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# check_target: what the editor refuses
+
+
+def _seed_targets() -> list[str]:
+    """Every target value of both seed files, as the reader gives it."""
+    import jixiao
+
+    samples = [str(p) for p in files("jixiao").joinpath("samples").iterdir() if p.name.endswith(".txt")]
+    declarations = [decl for path in samples for decl in jixiao.read(path)]
+    return sorted({ind.target_raw for decl in declarations for ind in decl.indicators})
+
+
+def test_no_target_of_the_seeds_is_refused() -> None:
+    targets = _seed_targets()
+    assert len(targets) > 100 and set(SEED_CELLS) <= set(targets)
+    assert {raw: check_target(raw) for raw in targets if check_target(raw)} == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", "指标值不能为空"),
+        ("   ", "指标值不能为空"),
+        ("≥", "「≥」后应是数值，如 ≥80%"),
+        ("≥abc", "「≥」后应是数值，如 ≥80%"),
+        (">=", "「≥」后应是数值"),  # the sign as folded
+        ("=", "「=」后应是数值"),
+        ("≥.5", "「≥」后应是数值"),
+        ("90-80%", "区间的下限 90 大于上限 80"),
+        ("90%~80%", "区间的下限 90 大于上限 80"),
+        ("80%-90人", "区间两端的单位不同（%、人）"),
+        ("≥80-90%", "区间不能再带「≥」"),
+        ("80-90%以上", "区间不能再带「以上」"),
+        ("≥80%以下", "「≥」与「以下」方向相反"),
+        ("≥80%，全年", "「80」后的「%,全年」不是单位"),
+        ("80%%", "「80」后的「%%」不是单位"),
+        ("80(%", "「80」后的「(%」不是单位"),
+        ("≥80(", "「80」后的「(」不是单位"),
+        ("80.5.3", "「80.5」后的「.3」不是单位"),
+        ("x" * 201, "指标值过长（201 字），最多 200 字"),
+    ],
+)
+def test_check_target_refuses(raw: str, expected: str) -> None:
+    message = check_target(raw)
+    assert message is not None and message.startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["≥80.00(%)", "=3000.00(份)", "≤5天", "80-90%", "80%~90%", "不低于80%", "5%以内", ">=95%", "≥ 80 %",
+     "$\\geq 80.00\\%$", "100", "-5", "正常运行", "达成", "有所提升", "达到", "做到0投诉", "2023年完成",
+     "2023-2024年完成", "1年-3年完成", "80分", "达到80%以下", "[80,90]%", "x" * 200],
+)  # fmt: skip
+def test_check_target_accepts(raw: str) -> None:
+    assert check_target(raw) is None
+
+
+@given(op=st.sampled_from(OPS), value=values, unit=st.sampled_from(UNITS))
+def test_check_target_accepts_every_canonical_value(op: Op, value: Decimal, unit: str | None) -> None:
+    assert check_target(format_target(Target(op=op, value=value, unit=unit))) is None
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(), st.lists(GRAMMAR_BITS, max_size=8).map("".join)))
+def test_check_target_never_raises_and_never_refuses_a_quantitative_value(raw: str) -> None:
+    message = check_target(raw)
+    assert message is None or (isinstance(message, str) and message)
+    if parse_target(raw).value is not None:
+        assert message is None

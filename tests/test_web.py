@@ -201,7 +201,9 @@ def test_openapi_and_the_offline_docs_page(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert set(schema["paths"]) == {"/api/v1/declarations", "/api/v1/declarations/{declaration_id}",
                                     "/api/v1/declarations/{declaration_id}/versions",
-                                    "/api/v1/declarations/{declaration_id}/review", "/api/v1/dashboard"}
+                                    "/api/v1/declarations/{declaration_id}/review",
+                                    "/api/v1/declarations/{declaration_id}/diff", "/api/v1/dashboard",
+                                    "/api/v1/import", "/api/v1/review", "/api/v1/targets/check"}
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     assert "/api/v1/declarations/{declaration_id}/review" in docs.text

@@ -73,7 +73,7 @@ from functools import lru_cache
 
 from jixiao.model import Op, Target
 
-__all__ = ["OPS", "base_value", "format_target", "is_direction_word", "parse_target"]
+__all__ = ["OPS", "base_value", "check_target", "format_target", "is_direction_word", "parse_target"]
 
 OPS: tuple[Op, ...] = ("=", "≥", "≤", ">", "<")
 
@@ -271,3 +271,72 @@ def is_direction_word(text: str) -> bool:
     有所提升 明显提升 明显改善 有效促进. The whole (stripped) text must be one of them.
     """
     return text.strip() in _DIRECTION_WORDS
+
+
+_SIGNS = frozenset("=≥≤><")
+_LEADING_NUMBER = re.compile(_NUM)
+
+
+def check_target(raw: str) -> str | None:
+    """Why ``raw`` is not a usable target value, as a short Chinese message; ``None`` when it is.
+
+    :func:`parse_target` refuses nothing (what does not fit is qualitative text), which is right when
+    reading forms but lets slips of typing through in an editor. This draws the line: empty or over-long
+    text is refused, and so is text that *starts* like a quantitative value and then breaks off;
+    qualitative text such as ``正常运行``, ``做到0投诉``, ``2023年完成`` or ``80分`` is accepted.
+
+    * text starting with a sign (``= ≥ ≤ > <``, also ``>=`` …) must parse: ``≥``, ``≥abc``,
+      ``≥80-90%``, ``≥80%以下``, ``≥80%，全年`` are refused;
+    * a range of counting units must run low to high in one unit: ``90-80%``, ``80%-90人`` and
+      ``80-90%以上`` are refused (``2023-2024年完成`` is text);
+    * a number followed by no letter, only symbols, is refused: ``80%%``, ``80(%``, ``1,5``.
+    """
+    text = raw.strip()
+    if not text:
+        return "指标值不能为空"
+    if len(text) > _MAX_LEN:
+        return f"指标值过长（{len(text)} 字），最多 {_MAX_LEN} 字"
+    if parse_target(text).value is not None:
+        return None
+    folded = _fold(text)
+    sign = folded[:1] if folded[:1] in _SIGNS else None  # folded may be empty: "$"
+    match = _TARGET.fullmatch(folded)
+    if match and (problem := _range_problem(match, sign) or _suffix_problem(match, sign)):
+        return problem
+    return _tail_problem(folded, sign)
+
+
+def _range_problem(m: re.Match[str], sign: str | None) -> str | None:
+    """A range with a sign or suffix, reversed, or with two units; ``None`` for text that merely looks so."""
+    if m["n2"] is None:
+        return None
+    if sign:
+        return f"区间不能再带「{sign}」，直接写作 80-90% 这样的上下限"
+    unit, unit2 = m["u1p"] or m["u1b"], m["u2p"] or m["u2b"]
+    if not (_bare_unit_ok(unit, m["u1p"] is not None) and _bare_unit_ok(unit2, m["u2p"] is not None)):
+        return None  # 2023-2024年完成: text
+    if m["suf"]:
+        return f"区间不能再带「{m['suf']}」，直接写作 80-90% 这样的上下限"
+    if unit and unit2 and unit != unit2:
+        return f"区间两端的单位不同（{unit}、{unit2}），应写同一个单位，如 80%-90%"
+    if Decimal(m["n1"]) > Decimal(m["n2"]):
+        return f"区间的下限 {m['n1']} 大于上限 {m['n2']}，应先写小的数，如 80-90%"
+    return None
+
+
+def _suffix_problem(m: re.Match[str], sign: str | None) -> str | None:
+    if sign and m["suf"] and _SUFFIX_OPS[m["suf"]] != sign:
+        return f"「{sign}」与「{m['suf']}」方向相反，只写其一，如 {sign}80%"
+    return None
+
+
+def _tail_problem(folded: str, sign: str | None) -> str | None:
+    """A sign with no number, or a number followed by something that is not a unit."""
+    rest = folded[1:] if sign else folded
+    number = _LEADING_NUMBER.match(rest)
+    if number is None:
+        return f"「{sign}」后应是数值，如 {sign}80%" if sign else None
+    tail = rest[number.end():]
+    if sign or not any(ch.isalpha() for ch in tail):
+        return f"「{number[0]}」后的「{tail}」不是单位，单位如 %、个、(人次)"
+    return None

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator, Field
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -41,6 +42,15 @@ money = yuan  # ``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amoun
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["money"] = money
+
+
+def _blank_is_none(value: Any) -> Any:
+    """A filter left at 全部 is sent as ``year=``: the same as no filter."""
+    return None if value == "" else value
+
+
+YearQuery = Annotated[Annotated[int, Field(ge=1900, le=2999)] | None, BeforeValidator(_blank_is_none),
+                      Query(description="年度")]
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -105,8 +115,17 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router, prefix=f"{API_PREFIX}/v1")
     app.include_router(api.docs_router, prefix=API_PREFIX)
+    from jixiao.web import editing  # 编辑/新建; before pages, whose /declarations/{id} would take …/new
+    app.include_router(editing.page_router)
+    app.include_router(editing.api_router, prefix=f"{API_PREFIX}/v1")
     app.include_router(pages.router)
     app.include_router(dashboard.router)
+    from jixiao.web import history  # version comparison: page and API
+    app.include_router(history.router)
+    app.include_router(history.api_router, prefix=f"{API_PREFIX}/v1")
+    from jixiao.web import uploading  # 上传: the upload page and POST /api/v1/import
+    app.include_router(uploading.page_router)
+    app.include_router(uploading.api_router, prefix=f"{API_PREFIX}/v1")
 
     @app.get("/healthz", include_in_schema=False, response_class=HTMLResponse)
     def healthz() -> str:
