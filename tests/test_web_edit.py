@@ -457,3 +457,25 @@ def test_no_body_is_a_500(client, fuzzed, body):
         response = client.request(method, path, json=body)
         assert response.status_code in allowed, (method, path, response.text)
         assert response.headers["content-type"].startswith("application/json")
+
+
+def test_a_huge_json_body_is_refused_with_413_and_stores_nothing(client):
+    before = client.get("/api/v1/declarations").json()["count"]
+    body = '{"name": "' + "很" * (2 * 1024 * 1024) + '"}'  # 6 MiB of UTF-8
+    response = client.post("/api/v1/declarations", content=body.encode(),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["status"] == 413
+    assert client.get("/api/v1/declarations").json()["count"] == before
+
+
+def test_a_huge_json_body_sent_in_chunks_is_refused_with_413_too(client):
+    def chunks():
+        yield b'{"name": "'
+        for _ in range(6):
+            yield "很".encode() * 350_000
+        yield b'"}'
+    response = client.post("/api/v1/declarations", content=chunks(),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"

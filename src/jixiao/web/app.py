@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator, Field
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jixiao import __version__
 from jixiao.errors import JixiaoError
@@ -102,6 +103,39 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(request, 500, f"internal error ({type(exc).__name__}); please report it")
 
 
+MAX_JSON_BYTES = 4 * 1024 * 1024  # a declaration is a few kilobytes of JSON
+
+
+class JsonBodyLimit:
+    """Refuse an API request body over ``limit`` bytes with 413 (the JSON error body), before it is
+    read whole; uploads (multipart) are left to the upload route, which has limits of its own."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_JSON_BYTES):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        if headers.get(b"content-type", b"").startswith(b"multipart/"):
+            return await self.app(scope, receive, send)
+        message = f"请求内容超过 {self.limit // (1024 * 1024)} MB 上限"
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            return await JSONResponse(error_body(413, message), status_code=413)(scope, receive, send)
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            received = await receive()
+            seen += len(received.get("body", b""))
+            if seen > self.limit:  # a body sent in chunks with no length; raised inside the route
+                raise StarletteHTTPException(413, message)
+            return received
+
+        await self.app(scope, counted, send)
+
+
 def create_app(database_url: str | None = None) -> FastAPI:
     """The application on ``database_url`` (default: ``$JIXIAO_DATABASE_URL``, else the SQLite file)."""
     from jixiao.web import api, dashboard, pages
@@ -112,6 +146,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = store_db.session_factory(engine)
     _install_error_handlers(app)
+    app.add_middleware(JsonBodyLimit)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router, prefix=f"{API_PREFIX}/v1")
     app.include_router(api.docs_router, prefix=API_PREFIX)
