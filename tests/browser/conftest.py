@@ -12,7 +12,8 @@ Fixtures for every test in this folder (each test is marked ``browser`` automati
   uncaught exception, or sent a request to a host other than 127.0.0.1.
 - ``problems`` (function): what ``page`` recorded; ``problems.allow("status of 422")`` accepts the
   console errors containing that text (a form answered with an error status, say).
-- ``new_page`` (function): ``new_page(server)`` another watched page, on another server.
+- ``new_page`` (function): ``new_page(server)`` another watched page, on another server; keywords are
+  options of its context, e.g. ``new_page(server, java_script_enabled=False)``.
 
 Without /usr/bin/chromium the tests are skipped with the reason, or fail when JIXIAO_REQUIRE_BROWSER=1.
 ``JIXIAO_SCREENSHOT_DIR=DIR`` keeps a screenshot of each page at the end of each test; a failing test's
@@ -233,12 +234,13 @@ def problems() -> Problems:
 @pytest.fixture
 def new_page(browser, problems: Problems, request: pytest.FixtureRequest,
              tmp_path_factory: pytest.TempPathFactory):
-    """``new_page(server)``: a page in a context of its own, watched by ``problems``, closed afterwards."""
+    """``new_page(server)``: a page in a context of its own, watched by ``problems``, closed afterwards;
+    ``new_page(server, java_script_enabled=False)``: other options of the context."""
     opened = []
 
-    def open_page(on: Server):
-        context = browser.new_context(base_url=on.base_url, locale="zh-CN",
-                                      viewport={"width": 1280, "height": 900})
+    def open_page(on: Server, **context_options):
+        options = {"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}, **context_options}
+        context = browser.new_context(base_url=on.base_url, **options)
         page = context.new_page()
         problems.watch(page)
         opened.append((context, page))
