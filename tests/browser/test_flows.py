@@ -282,6 +282,10 @@ def test_a_new_project_is_saved_and_listed(flows_page: Page):
     _expect_saved(page, 1)
     expect(page).to_have_url(re.compile(r"/declarations/\d+/edit$"))
     declaration_id = int(page.url.rsplit("/", 2)[1])
+    # from now on the page edits that project, as its own edit page does
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"编辑：{name}")
+    expect(page.locator("#editing-version")).to_have_text("1")
+    expect(page.locator("#cancel")).to_have_attribute("href", f"/declarations/{declaration_id}")
 
     page.goto("/?q=" + quote(name))
     expect(page.locator("#count")).to_have_text("1")

@@ -228,13 +228,21 @@
     }
     const { id: savedId, version, outcome } = result.data;
     expected.value = String(version);
-    const shown = document.getElementById("editing-version");
-    if (shown) shown.textContent = String(version);
     dirty = false;
-    if (!id) {
+    if (!id) {  // created: from now on this page edits that project, as its own edit page would
       form.dataset.id = String(savedId);
       history.replaceState(null, "", `/declarations/${savedId}/edit`);
+      const name = body.name || "（无名称）";
+      document.getElementById("edit-title").textContent = `编辑：${name}`;
+      document.title = `编辑：${name} · 绩效 Jixiao`;
+      const versionSpan = document.createElement("span");
+      versionSpan.id = "editing-version";
+      document.getElementById("edit-meta").replaceChildren(
+        `项目编号 ${savedId} · 正在编辑第 `, versionSpan, " 版 · ", link(`/declarations/${savedId}`, "返回项目详情"));
+      document.getElementById("cancel").href = `/declarations/${savedId}`;
     }
+    const shown = document.getElementById("editing-version");
+    if (shown) shown.textContent = String(version);
     const text = outcome === "unchanged" ? `没有修改，仍是第 ${version} 版。` : `已保存为第 ${version} 版。`;
     show(savedBox, text, " ", link(`/declarations/${savedId}`, "查看项目详情"));
   }
