@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from jixiao.store import db
 from jixiao.store.importing import import_files
@@ -267,3 +267,19 @@ def new_page(browser, problems: Problems, request: pytest.FixtureRequest,
 def page(new_page, server: Server):
     """A new watched page on the shared server: ``page.goto("/")``."""
     return new_page(server)
+
+
+def expect_charts_drawn(page: Page) -> None:
+    """The dashboard's four charts are drawn: a visible canvas of non-zero size, and data in every series."""
+    charts = page.locator("[data-chart]")
+    expect(charts).to_have_count(4)
+    expect(page.locator("body")).to_have_attribute("data-charts-drawn", "4")
+    for i in range(4):
+        chart = charts.nth(i)
+        canvas = chart.locator("canvas").first
+        expect(canvas).to_be_visible()
+        size = canvas.evaluate("c => [c.width, c.height, c.clientWidth, c.clientHeight]")
+        assert all(n > 0 for n in size), (chart.get_attribute("data-chart"), size)
+        series = chart.evaluate("el => echarts.getInstanceByDom(el).getOption().series"
+                                ".map(s => [s.type, (s.data || []).length])")
+        assert series and all(n > 0 for _, n in series), (chart.get_attribute("data-chart"), series)

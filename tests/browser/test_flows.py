@@ -19,6 +19,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
+from .conftest import expect_charts_drawn
+
 if TYPE_CHECKING:
     from tests.browser.conftest import Server
 
@@ -392,18 +394,7 @@ def test_the_dashboard_draws_its_charts_after_an_edit(flows_page: Page):
     expect(page.get_by_role("heading", level=1, name="汇总")).to_be_visible()
     expect(page.locator("#projects")).to_have_text(str(listing["count"]))
     expect(page.locator("#funds-total")).to_have_text(f"{float(listing['funds_total']):,.2f}")
-    charts = page.locator("[data-chart]")
-    expect(charts).to_have_count(4)
-    expect(page.locator("body")).to_have_attribute("data-charts-drawn", "4")
-    for i in range(4):
-        chart = charts.nth(i)
-        canvas = chart.locator("canvas").first
-        expect(canvas).to_be_visible()
-        size = canvas.evaluate("c => [c.width, c.height, c.clientWidth, c.clientHeight]")
-        assert all(n > 0 for n in size), (chart.get_attribute("data-chart"), size)
-        series = chart.evaluate("el => echarts.getInstanceByDom(el).getOption().series"
-                                ".map(s => [s.type, (s.data || []).length])")
-        assert series and all(n > 0 for _, n in series), (chart.get_attribute("data-chart"), series)
+    expect_charts_drawn(page)
     funds = page.locator("[data-chart=funds]").evaluate(
         "el => { const o = echarts.getInstanceByDom(el).getOption();"
         " return Object.fromEntries(o.yAxis[0].data.map((name, i) => [name, o.series[0].data[i]])); }")
