@@ -65,6 +65,19 @@ def test_a_suppression_with_a_reason_removes_the_finding_from_the_score(tmp_path
     assert codes(report) == ["JX102"]
     assert [(s.finding.code, s.reason) for s in report.suppressed] == [("JX301", "经主管部门同意")]
     assert report.score == 90.0
+    # the brief form the store keeps says the same
+    summary = Reviewer(load_config(config)).summary(bad_declaration())
+    assert (summary.score, summary.grade, [code for code, _, _ in summary.findings]) == (90.0, report.grade,
+                                                                                      ["JX102"])
+
+
+def test_the_summary_the_store_keeps_is_the_review_in_brief():
+    reviewer = Reviewer()
+    for decl in [*jixiao.read(SEED_2024), *jixiao.read(SEED_2020)]:
+        report, summary = reviewer.review(decl), reviewer.summary(decl)
+        assert (summary.profile, summary.score, summary.grade) == (report.profile, report.score, report.grade)
+        assert summary.findings == [(f.code, f.severity, f.indicator.index if f.indicator else None)
+                                    for f in report.findings]
 
 
 def test_a_threshold_from_the_config_changes_the_profile(tmp_path):

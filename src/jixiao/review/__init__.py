@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from functools import cached_property
+from typing import NamedTuple
 
 from jixiao.model import Declaration
 from jixiao.review import rules as _rules  # noqa: F401 - registers every rule
@@ -16,8 +17,8 @@ from jixiao.review.engine import CATEGORIES, RULES, Context, RawFinding, Rule, S
 from jixiao.review.profiles import Profile, ReviewConfig, load_config, load_profile, profile_for
 from jixiao.review.report import Finding, IndicatorRef, Report, ScoreItem, Suppressed
 
-__all__ = ["CATEGORIES", "RULES", "Finding", "Report", "ReviewConfig", "Reviewer", "Rule", "load_config",
-           "review"]
+__all__ = ["CATEGORIES", "RULES", "Finding", "Report", "ReviewConfig", "Reviewer", "Rule", "Summary",
+           "load_config", "review"]
 
 
 class Reviewer:
@@ -38,35 +39,61 @@ class Reviewer:
         return self._profiles[name]
 
     def review(self, declaration: Declaration, profile: str | None = None) -> Report:
-        name = profile or profile_for(declaration.layout, self.config)
-        prof, rules = self._profile(name)
-        ctx = Context(declaration, prof)
-        findings: list[Finding] = []
-        suppressed: list[Suppressed] = []
-        for raw in run_rules(ctx, rules, prof.severity):  # type: ignore[arg-type]
-            finding = _finding(raw)
-            reason = self._suppressed(declaration, finding)
-            if reason is None:
-                findings.append(finding)
-            else:
-                suppressed.append(Suppressed(finding=finding, reason=reason))
-        score, breakdown = _score(findings, prof)
+        name, prof, kept, suppressed = self._run(declaration, profile)
+        findings = [_finding(raw) for raw in kept]
+        score, breakdown = _score([(raw.rule.code, raw.severity) for raw in kept], prof)
         grade = next(g for g in prof.grades if score >= g.minimum)
         return Report(name=declaration.name, profile=name, score=score, grade=grade.name,
-                      outcome=grade.outcome, findings=findings, breakdown=breakdown, suppressed=suppressed)
+                      outcome=grade.outcome, findings=findings, breakdown=breakdown,
+                      suppressed=[Suppressed(finding=_finding(raw), reason=reason)
+                                  for raw, reason in suppressed])
 
-    def _suppressed(self, declaration: Declaration, finding: Finding) -> str | None:
+    def summary(self, declaration: Declaration, profile: str | None = None) -> Summary:
+        """What :meth:`review` gives, but only the profile, score, grade and each finding's code,
+        severity and indicator: what the store keeps, without rendering any message."""
+        name, prof, kept, _ = self._run(declaration, profile)
+        score, _ = _score([(raw.rule.code, raw.severity) for raw in kept], prof)
+        grade = next(g for g in prof.grades if score >= g.minimum)
+        return Summary(name, score, grade.name, [
+            (raw.rule.code, raw.severity, raw.hit.indicator.index if raw.hit.indicator else None)
+            for raw in kept])
+
+    def _run(self, declaration: Declaration, profile: str | None
+             ) -> tuple[str, Profile, list[RawFinding], list[tuple[RawFinding, str]]]:
+        """The profile, the findings kept and those suppressed (with the reason)."""
+        name = profile or profile_for(declaration.layout, self.config)
+        prof, rules = self._profile(name)
+        kept: list[RawFinding] = []
+        suppressed: list[tuple[RawFinding, str]] = []
+        for raw in run_rules(Context(declaration, prof), rules, prof.severity):  # type: ignore[arg-type]
+            reason = self._suppressed(declaration, raw) if self.config.suppress else None
+            if reason is None:
+                kept.append(raw)
+            else:
+                suppressed.append((raw, reason))
+        return name, prof, kept, suppressed
+
+    def _suppressed(self, declaration: Declaration, raw: RawFinding) -> str | None:
         for s in self.config.suppress:
-            if not finding.code.startswith(s.code):
+            if not raw.rule.code.startswith(s.code):
                 continue
             if s.project is not None and s.project != declaration.name:
                 continue
             if s.indicator is not None:
-                ref = finding.indicator
+                ref = raw.hit.indicator
                 if ref is None or s.indicator not in (ref.index, ref.name):
                     continue
             return s.reason
         return None
+
+
+class Summary(NamedTuple):
+    """A review in brief (:meth:`Reviewer.summary`): findings as (code, severity, indicator index)."""
+
+    profile: str
+    score: float
+    grade: str
+    findings: list[tuple[str, str, int | None]]
 
 
 def _finding(raw: RawFinding) -> Finding:
@@ -80,9 +107,9 @@ def _finding(raw: RawFinding) -> Finding:
                    basis=rule.basis)
 
 
-def _score(findings: list[Finding], profile: Profile) -> tuple[float, list[ScoreItem]]:
+def _score(findings: list[tuple[str, str]], profile: Profile) -> tuple[float, list[ScoreItem]]:
     """100 less each finding's penalty by severity, one rule costing at most ``max_per_rule``."""
-    counts: Counter[tuple[str, str]] = Counter((f.code, f.severity) for f in findings)
+    counts: Counter[tuple[str, str]] = Counter(findings)
     per_rule: dict[str, float] = defaultdict(float)
     items = []
     for (code, severity), count in sorted(counts.items()):

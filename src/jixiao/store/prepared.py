@@ -15,7 +15,7 @@ from typing import Any
 from jixiao.errors import JixiaoError
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration
-from jixiao.review import Report, Reviewer
+from jixiao.review import Reviewer
 from jixiao.store import search
 from jixiao.store.types import money_problem
 
@@ -75,13 +75,12 @@ def search_texts(decl: Declaration) -> list[str | None]:
     return [decl.name, decl.goal, decl.texts.total_goal, *(ind.name for ind in decl.indicators)]
 
 
-def prepare(decl: Declaration, source: str | None = None, reviewer: Reviewer | None = None,
-            report: Report | None = None) -> Prepared:
+def prepare(decl: Declaration, source: str | None = None, reviewer: Reviewer | None = None) -> Prepared:
     """Everything :func:`~jixiao.store.repository.save_prepared` writes for ``decl``; raises
     :class:`StoreError` when it cannot be stored."""
     _check(decl, source)
     content = canonical_json(declaration_json(decl))
-    report = report or (reviewer or Reviewer()).review(decl)
+    report = (reviewer or Reviewer()).summary(decl)
     unit, year, name = identity(decl)
     version = {
         "source": source if source is not None else decl.source, "content": content,
@@ -97,9 +96,8 @@ def prepare(decl: Declaration, source: str | None = None, reviewer: Reviewer | N
                    "target_raw": ind.target_raw, "op": ind.target.op, "value": ind.target.value,
                    "upper": ind.target.upper, "unit": ind.target.unit, "text": ind.target.text}
                   for i, ind in enumerate(decl.indicators)]
-    findings = [{"position": i, "code": f.code, "severity": f.severity,
-                 "indicator": f.indicator.index if f.indicator else None}
-                for i, f in enumerate(report.findings)]
+    findings = [{"position": i, "code": code, "severity": severity, "indicator": indicator}
+                for i, (code, severity, indicator) in enumerate(report.findings)]
     return Prepared(key=identity_key(unit, year, name), unit=unit, year=year, name=name,
                     department=decl.department, unit_name=decl.unit, content_hash=version["content_hash"],
                     version=version, indicators=indicators, findings=findings,
