@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from jixiao.model import Declaration as DeclarationModel
@@ -188,14 +188,11 @@ def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[st
         insert(versions).returning(versions.c.id, sort_by_parameter_order=True),
         [{**item.version, "declaration_id": latest[item.key].id, "number": number, "created_at": now}
          for item, number in writes]).all()
-    indicators = [{**row, "version_id": vid} for (item, _), vid in zip(writes, version_ids, strict=True)
-                  for row in item.indicators]
-    if indicators:
-        session.execute(insert(Indicator.__table__), indicators)
-    findings = [{**row, "version_id": vid} for (item, _), vid in zip(writes, version_ids, strict=True)
-                for row in item.findings]
-    if findings:
-        session.execute(insert(Finding.__table__), findings)
+    written = list(zip((item for item, _ in writes), version_ids, strict=True))
+    _insert(session, Indicator.__table__, [{**row, "version_id": vid} for item, vid in written
+                                           for row in item.indicators])
+    _insert(session, Finding.__table__, [{**row, "version_id": vid} for item, vid in written
+                                         for row in item.findings])
 
     last: dict[str, tuple[Prepared, int, int]] = {}
     for (item, number), vid in zip(writes, version_ids, strict=True):
@@ -207,6 +204,23 @@ def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[st
         for key, (item, number, vid) in last.items()])
     _index(session, [(latest[key].id, item.terms) for key, (item, _, _) in last.items()])
     session.expire_all()  # the ORM's copies of what these statements changed
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows: PostgreSQL's COPY (an order of magnitude faster than INSERTs), else executemany."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    binds = [table.c[name].type.bind_processor(dialect) for name in names]  # what INSERT would send
+    cursor = session.connection().connection.driver_connection.cursor()  # psycopg's own
+    with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([value if bind is None or value is None else bind(value)
+                            for value, bind in zip(row.values(), binds, strict=True)])
 
 
 def _organisations(session: Session, items: list[Prepared]) -> dict[tuple[str | None, str | None], int]:
