@@ -205,6 +205,8 @@ def import_(files: tuple[str, ...], jobs: int | None, database_url: str | None) 
                 result = import_files(files, factory, progress=lambda _file: bar.update(1), jobs=jobs)
         else:
             result = import_files(files, factory, jobs=jobs)
+        if result.new + result.updated >= 1000:  # enough to change the query plans
+            store_db.optimise(engine)
     finally:
         engine.dispose()
     click.echo(result.line())

@@ -53,7 +53,21 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead logging: pages keep being served while an import or a save writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def optimise(target: str | Engine | None = None) -> None:
+    """Refresh the planner's statistics after a large import (ANALYZE; SQLite's PRAGMA optimize)."""
+    with _engine(target) as engine, engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE declaration, declaration_version, indicator, finding, "
+                                       "declaration_search, organisation")
+        else:
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")  # a sample: seconds, not minutes
+            connection.exec_driver_sql("ANALYZE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
