@@ -132,7 +132,7 @@ def _substring_condition(q: str, dialect: str) -> ColumnElement[bool]:
 
 def latest_query(filters: Filters, dialect: str) -> Select[tuple[Declaration]]:
     """The declarations (with their latest version's summary) matching ``filters``."""
-    query = select(Declaration).where(Declaration.latest_version_id.is_not(None))
+    query = select(Declaration)  # every committed declaration has a latest version
     if filters.year is not None:
         query = query.where(Declaration.year == filters.year)
     if filters.department:
@@ -223,8 +223,7 @@ def choices(session: Session) -> Choices:
 
 def _choices(session: Session) -> Choices:
     def distinct(column: Any) -> list[Any]:
-        return list(session.scalars(select(column).where(column.is_not(None),
-                                                         Declaration.latest_version_id.is_not(None)).distinct()))
+        return list(session.scalars(select(column).where(column.is_not(None)).distinct()))
 
     natures = set(distinct(Declaration.nature)) | set(distinct(Declaration.category))
     return Choices(years=sorted(distinct(Declaration.year), reverse=True),

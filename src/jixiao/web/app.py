@@ -7,6 +7,7 @@ is a 422 in the API and a 400 page in the browser.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -136,6 +137,17 @@ class JsonBodyLimit:
         await self.app(scope, counted, send)
 
 
+def _settle() -> None:
+    """Load the big lookup tables now (pinyin) and exempt everything loaded so far from the garbage
+    collector's full passes, which would otherwise walk those tables and stall a request now and then
+    (100 ms at a time)."""
+    from jixiao.store.listing import pinyin_key
+
+    pinyin_key("绩效")
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(database_url: str | None = None) -> FastAPI:
     """The application on ``database_url`` (default: ``$JIXIAO_DATABASE_URL``, else the SQLite file)."""
     from jixiao.web import api, dashboard, pages
@@ -161,6 +173,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     from jixiao.web import uploading  # 上传: the upload page and POST /api/v1/import
     app.include_router(uploading.page_router)
     app.include_router(uploading.api_router, prefix=f"{API_PREFIX}/v1")
+
+    _settle()
 
     @app.get("/healthz", include_in_schema=False, response_class=HTMLResponse)
     def healthz() -> str:
