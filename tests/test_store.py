@@ -22,7 +22,7 @@ from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Funds
 from jixiao.readers import read_document
 from jixiao.review import Reviewer
-from jixiao.store import db, import_files, list_versions, load_version, save_declaration
+from jixiao.store import cache, db, import_files, list_versions, load_version, save_declaration
 from jixiao.store.listing import Filters, latest_query
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator, Organisation
 from jixiao.store.repository import StoreError, VersionConflict, get_declaration
@@ -362,3 +362,14 @@ def test_migration_0002_reviews_and_indexes_what_0001_stored(url):
             assert connection.execute(text("SELECT count(*) FROM declaration_version")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_store_generation_goes_up_with_each_file_that_changes_something(sessions, tmp_path):
+    def current() -> int:
+        with sessions() as session:
+            return cache.generation(session)
+    start = current()
+    import_files([SEED_2024, SEED_2020], sessions)
+    assert current() == start + 2  # one transaction per file
+    import_files([SEED_2024], sessions)  # unchanged: nothing written
+    assert current() == start + 2

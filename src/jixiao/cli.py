@@ -225,21 +225,11 @@ def import_(files: tuple[str, ...], jobs: int | None, database_url: str | None) 
 @_DATABASE_URL
 def serve(host: str, port: int, workers: int, database_url: str | None) -> None:
     """Run the web system (pages and the REST API) with uvicorn until interrupted."""
-    import os
-
-    import uvicorn
-
     from jixiao.store import db as store_db
-    from jixiao.web import create_app
+    from jixiao.web.server import serve as run
 
     store_db.require_current(database_url)
-    if workers == 1:
-        uvicorn.run(create_app(database_url), host=host, port=port, log_level="info")
-        return
-    if database_url:  # the worker processes build their app from the environment
-        os.environ[store_db.ENV] = database_url
-    uvicorn.run("jixiao.web:create_app", factory=True, workers=workers, host=host, port=port,
-                log_level="info")
+    run(host, port, workers, database_url)
 
 
 def summary(doc: Document) -> str:

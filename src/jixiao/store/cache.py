@@ -1,8 +1,9 @@
 """Results kept until the store changes: the dashboard's aggregates, the filter menus.
 
-Versions are only ever added, never changed or deleted one by one, so the highest version id and
-the number of versions together change whenever anything is saved. A result is kept per database
-and key beside that *generation* and recomputed when it differs; each server process keeps its own.
+Every transaction that saves anything raises ``store_state.generation`` by one
+(:func:`jixiao.store.repository.save_prepared`). A result is kept per database and key beside the
+generation it was computed at, and recomputed when that differs; each server process keeps its own.
+Reading the generation is one row, whatever the size of the store, and is done once per session.
 """
 
 from __future__ import annotations
@@ -12,22 +13,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jixiao.store.models import DeclarationVersion
+from jixiao.store.models import StoreState
 
 T = TypeVar("T")
 SIZE = 128
 
-_results: OrderedDict[Hashable, tuple[tuple[Any, ...], Any]] = OrderedDict()
+_results: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def generation(session: Session) -> tuple[Any, ...]:
-    """What changes whenever anything is saved: the highest version id and the number of versions."""
-    return tuple(session.execute(select(func.max(DeclarationVersion.id), func.count(DeclarationVersion.id)))
-                 .one())
+def generation(session: Session) -> int:
+    """What changes whenever anything is saved (read once per session: a request sees one state)."""
+    if "jixiao.generation" not in session.info:
+        session.info["jixiao.generation"] = session.scalar(select(StoreState.generation)
+                                                           .where(StoreState.id == 1))
+    return session.info["jixiao.generation"]  # type: ignore[no-any-return]
 
 
 def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:

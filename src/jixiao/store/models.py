@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -183,6 +184,16 @@ class Finding(Base):
     code: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(8))
     indicator: Mapped[int | None] = mapped_column(Integer)
+
+
+class StoreState(Base):
+    """One row: ``generation`` goes up by one in every transaction that saves anything, so that
+    results kept until the store changes (:mod:`jixiao.store.cache`) can tell, at the cost of one row."""
+
+    __tablename__ = "store_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
 
 
 class ImmutableVersionError(RuntimeError):

@@ -15,12 +15,20 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Table, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.review import Reviewer
 from jixiao.store import search
-from jixiao.store.models import Declaration, DeclarationVersion, Finding, Indicator, Organisation, _now
+from jixiao.store.models import (
+    Declaration,
+    DeclarationVersion,
+    Finding,
+    Indicator,
+    Organisation,
+    StoreState,
+    _now,
+)
 from jixiao.store.prepared import Prepared, StoreError, canonical_json, identity_key, prepare
 
 __all__ = ["Outcome", "Saved", "StoreError", "VersionConflict", "canonical_json", "content_hash",
@@ -65,7 +73,7 @@ def list_versions(session: Session, declaration: Declaration | int) -> list[Decl
     """The versions of a declaration (object or id), oldest first."""
     declaration_id = declaration if isinstance(declaration, int) else declaration.id
     query = (select(DeclarationVersion).where(DeclarationVersion.declaration_id == declaration_id)
-             .order_by(DeclarationVersion.number))
+             .order_by(DeclarationVersion.number).options(defer(DeclarationVersion.content)))
     return list(session.scalars(query))
 
 
@@ -203,6 +211,8 @@ def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[st
          "latest_version_id": vid, "updated_at": now, **item.summary}
         for key, (item, number, vid) in last.items()])
     _index(session, [(latest[key].id, item.terms) for key, (item, _, _) in last.items()])
+    session.execute(update(StoreState).where(StoreState.id == 1).values(generation=StoreState.generation + 1))
+    session.info.pop("jixiao.generation", None)  # what jixiao.store.cache read of it before
     session.expire_all()  # the ORM's copies of what these statements changed
 
 

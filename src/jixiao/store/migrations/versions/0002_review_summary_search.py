@@ -83,9 +83,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("finding", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_finding_version_id"), ["version_id"], unique=False)
+    op.create_table(
+        "store_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("generation", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_store_state")),
+    )
+    op.execute("INSERT INTO store_state (id, generation) VALUES (1, 0)")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE TABLE declaration_search (declaration_id integer PRIMARY KEY "
                    "REFERENCES declaration (id) ON DELETE CASCADE, terms tsvector NOT NULL)")
+        # kept in the table's own pages, not TOASTed: else the planner thinks the table small and
+        # scans it, unpacking every row, instead of using the index
+        op.execute("ALTER TABLE declaration_search ALTER COLUMN terms SET STORAGE MAIN")
         op.execute("CREATE INDEX ix_declaration_search_terms ON declaration_search USING gin (terms)")
     else:
         op.execute("CREATE VIRTUAL TABLE declaration_search USING fts5(terms, "
@@ -134,6 +144,7 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE declaration_search")
+    op.drop_table("store_state")
     with op.batch_alter_table("finding", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_finding_version_id"))
     op.drop_table("finding")
