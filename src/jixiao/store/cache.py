@@ -22,6 +22,7 @@ T = TypeVar("T")
 SIZE = 128
 
 _results: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+_computing: dict[Hashable, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -39,17 +40,24 @@ def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     current = generation(session)
     with _lock:
         found = _results.get(full_key)
+        computing = _computing.setdefault(full_key, threading.Lock())
     if found is not None and found[0] == current:
         return found[1]  # type: ignore[no-any-return]
-    value = compute()
-    with _lock:
-        _results[full_key] = (current, value)
-        _results.move_to_end(full_key)
-        while len(_results) > SIZE:
-            _results.popitem(last=False)
+    with computing:  # one request computes; the others that need it meanwhile wait for its result
+        with _lock:
+            found = _results.get(full_key)
+        if found is not None and found[0] == current:
+            return found[1]  # type: ignore[no-any-return]
+        value = compute()
+        with _lock:
+            _results[full_key] = (current, value)
+            _results.move_to_end(full_key)
+            while len(_results) > SIZE:
+                _computing.pop(_results.popitem(last=False)[0], None)
     return value
 
 
 def clear() -> None:
     with _lock:
         _results.clear()
+        _computing.clear()
