@@ -373,3 +373,12 @@ def test_the_store_generation_goes_up_with_each_file_that_changes_something(sess
     assert current() == start + 2  # one transaction per file
     import_files([SEED_2024], sessions)  # unchanged: nothing written
     assert current() == start + 2
+
+
+def test_optimise_after_a_large_import_leaves_the_data_as_it_was(sessions, engine):
+    import_files([SEED_2024, SEED_2020], sessions)
+    before = counts(sessions)
+    db.optimise(engine)  # ANALYZE (and VACUUM of the declaration table on PostgreSQL)
+    assert counts(sessions) == before
+    with sessions() as session:
+        assert _search(session, "骨髓") == ["中华骨髓库建设工作专项经费"]

@@ -60,12 +60,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def optimise(target: str | Engine | None = None) -> None:
-    """Refresh the planner's statistics after a large import (ANALYZE; SQLite's PRAGMA optimize)."""
-    with _engine(target) as engine, engine.begin() as connection:
+    """Refresh the planner's statistics after a large import (ANALYZE). On PostgreSQL also VACUUM the
+    declaration table (small: one row per project), so that counting and summing the list reads its
+    indexes alone (index-only scans need the visibility map VACUUM writes)."""
+    with _engine(target) as engine:
         if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE declaration, declaration_version, indicator, finding, "
-                                       "declaration_search, organisation")
-        else:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE) declaration")
+                connection.exec_driver_sql("ANALYZE declaration_version, indicator, finding, "
+                                           "declaration_search, organisation")
+            return
+        with engine.begin() as connection:
             connection.exec_driver_sql("PRAGMA analysis_limit=1000")  # a sample: seconds, not minutes
             connection.exec_driver_sql("ANALYZE")
 
