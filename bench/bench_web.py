@@ -104,7 +104,7 @@ class Endpoint:
     api_count: str | None = None  # the /api/v1/declarations query that counts what it shows
     matches: int | None = None
     serial_ms: float | None = None
-    result: dict[str, float] = field(default_factory=dict)
+    results: dict[int, dict[str, float]] = field(default_factory=dict)  # by number of connections
     note: str = ""
 
 
@@ -322,8 +322,9 @@ def _serial(base: str, paths: list[str], timeout: float) -> tuple[float, bool]:
     return statistics.median(times[1:] or times), False
 
 
-def _wrk(base: str, script: Path, seconds: int, args: argparse.Namespace) -> dict[str, float]:
-    out = _run(["wrk", f"-t{min(args.threads, args.connections)}", f"-c{args.connections}", f"-d{seconds}s",
+def _wrk(base: str, script: Path, seconds: int, connections: int,
+         args: argparse.Namespace) -> dict[str, float]:
+    out = _run(["wrk", f"-t{min(args.threads, connections)}", f"-c{connections}", f"-d{seconds}s",
                 f"--timeout={args.timeout}s", "-s", str(script), base + "/"]).stdout
     for line in out.splitlines():
         if line.startswith(MARK):
@@ -358,19 +359,23 @@ def measure(server: Server, endpoints: list[Endpoint], tmp: Path, args: argparse
             ep.note = (f"not load-tested: {ep.serial_ms / 1e3:,.1f} s per request alone (> --max-serial "
                        f"{args.max_serial:g} s); figures are that one request")
         if ep.note:
-            ep.result = {"p50_ms": ep.serial_ms, "p95_ms": ep.serial_ms, "p99_ms": ep.serial_ms,
-                         "rps": 1e3 / ep.serial_ms, "non2xx": 0, "timeout": 0}
+            alone = {"p50_ms": ep.serial_ms, "p95_ms": ep.serial_ms, "p99_ms": ep.serial_ms,
+                     "rps": 1e3 / ep.serial_ms, "non2xx": 0, "timeout": 0}
+            ep.results = {c: alone for c in args.connections}
             print(" — too slow to load-test")
             continue
         script = tmp / "wrk.lua"
         script.write_text(LUA % {"paths": ", ".join(json.dumps(p) for p in ep.paths), "mark": MARK},
                           encoding="utf-8")
         if args.warmup > 0:
-            _wrk(server.base, script, args.warmup, args)
+            _wrk(server.base, script, args.warmup, max(args.connections), args)
             _drain(server.base, baseline)
-        ep.result = _wrk(server.base, script, args.duration, args)
-        _drain(server.base, baseline)
-        print(f", p95 {ep.result['p95_ms']:,.1f} ms under load")
+        for connections in args.connections:
+            ep.results[connections] = _wrk(server.base, script, args.duration, connections, args)
+            _drain(server.base, baseline)
+            print(f", p95 {ep.results[connections]['p95_ms']:,.1f} ms with {connections} connections",
+                  end="", flush=True)
+        print()
 
 
 # -- one database -------------------------------------------------------------------------------
@@ -439,17 +444,24 @@ def report(outcome: Outcome, corpus: Corpus, read_per_decl: float, args: argpars
     projected = AIM_COUNT / rate
     print(f"  aim: {AIM_COUNT:,} in ≤ {AIM_IMPORT_S:g} s (≥ {AIM_COUNT / AIM_IMPORT_S:,.0f}/s): "
           f"{_met(projected <= AIM_IMPORT_S)} ({AIM_COUNT:,} at this rate: {projected:,.0f} s)")
-    anchor = outcome.endpoints[0].result.get("p95_ms") or float("nan")
     print(f"load average after the load tests: {outcome.load}")
-    print(f"server: {outcome.workers}; wrk {args.duration:g} s per endpoint, {args.connections} connections, "
-          f"{min(args.threads, args.connections)} threads, after {args.warmup:g} s of warm-up")
+    for connections in args.connections:
+        _table(outcome, connections, args)
+    if n != AIM_COUNT:
+        print(f"(the aims are for {AIM_COUNT:,} declarations; this run has {n:,})")
+
+
+def _table(outcome: Outcome, connections: int, args: argparse.Namespace) -> None:
+    anchor = outcome.endpoints[0].results[connections].get("p95_ms") or float("nan")
+    print(f"\nserver: {outcome.workers}; wrk {args.duration:g} s per endpoint, {connections} connections, "
+          f"{min(args.threads, connections)} threads, after {args.warmup:g} s of warm-up")
     head = (f"{'endpoint':<34} {'matches':>8} {'alone':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
             f"{'req/s':>8} {'non-2xx':>7} {'t/o':>4} {'p95÷anchor':>10}  aim (p95)")
     print(head)
     print("-" * len(head))
     notes = []
     for ep in outcome.endpoints:
-        r = ep.result
+        r = ep.results[connections]
         aim = {"list": AIM_PAGE_MS, "detail": AIM_PAGE_MS, "dashboard": AIM_DASHBOARD_MS}.get(ep.kind)
         verdict = "anchor" if aim is None else f"≤ {aim:g} ms: {_met(r['p95_ms'] <= aim)}"
         if ep.note:
@@ -461,8 +473,6 @@ def report(outcome: Outcome, corpus: Corpus, read_per_decl: float, args: argpars
               f"{int(r.get('timeout', 0)):>4} {r['p95_ms'] / anchor:>9,.1f}x  {verdict}")
     for note in notes:
         print(note)
-    if n != AIM_COUNT:
-        print(f"(the aims are for {AIM_COUNT:,} declarations; this run has {n:,})")
 
 
 def _fit(text: str, width: int) -> str:
@@ -480,7 +490,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=AIM_COUNT, help="declarations to generate and import")
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite, postgresql or both")
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per endpoint")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--connections", type=lambda v: [int(c) for c in v.split(",")], default=[4, 16],
+                        help="wrk connections, one load test per number (default 4,16: two and eight "
+                             "requests in flight per server process)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2,
                         help="`jixiao serve --workers` (ignored when serve has no such option)")
