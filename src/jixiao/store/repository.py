@@ -181,21 +181,17 @@ def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[st
     fresh = [key for key, state in latest.items() if state.id is None]
     if fresh:
         first = {item.key: item for item, _ in reversed(writes)}
+    now = _now()
+    if fresh:
         rows = [{"identity_key": key, "unit": first[key].unit, "year": first[key].year,
-                 "name": first[key].name, "latest_version": 0} for key in fresh]
-        table = Declaration.__table__
-        ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
-        for key, ident in zip(fresh, ids, strict=True):
+                 "name": first[key].name, "latest_version": 0, "created_at": now, "updated_at": now}
+                for key in fresh]
+        for key, ident in zip(fresh, _insert_with_ids(session, Declaration.__table__, rows), strict=True):
             latest[key].id = ident
 
-    now = _now()
-    # Core inserts of the tables (one executemany each); the ORM's bulk insert splits the rows into
-    # a statement per run of rows with the same missing values.
-    versions = DeclarationVersion.__table__
-    version_ids = session.scalars(
-        insert(versions).returning(versions.c.id, sort_by_parameter_order=True),
-        [{**item.version, "declaration_id": latest[item.key].id, "number": number, "created_at": now}
-         for item, number in writes]).all()
+    version_ids = _insert_with_ids(session, DeclarationVersion.__table__, [
+        {**item.version, "declaration_id": latest[item.key].id, "number": number, "created_at": now}
+        for item, number in writes])
     written = list(zip((item for item, _ in writes), version_ids, strict=True))
     _insert(session, Indicator.__table__, [{**row, "version_id": vid} for item, vid in written
                                            for row in item.indicators])
@@ -216,6 +212,18 @@ def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[st
     session.expire_all()  # the ORM's copies of what these statements changed
 
 
+def _insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` and give their new ids, in order. On PostgreSQL the ids are taken from the
+    table's sequence first and the rows sent with COPY; elsewhere one INSERT … RETURNING."""
+    if session.get_bind().dialect.name != "postgresql":
+        # Core, not the ORM's bulk insert, which splits the rows at each change of the missing values
+        return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    ids = list(session.scalars(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                                    "FROM generate_series(1, :n)"), {"n": len(rows)}))
+    _insert(session, table, [{"id": ident, **row} for ident, row in zip(ids, rows, strict=True)])
+    return ids
+
+
 def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows: PostgreSQL's COPY (an order of magnitude faster than INSERTs), else executemany."""
     if not rows:
@@ -225,7 +233,8 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(table), rows)
         return
     names = list(rows[0])
-    binds = [table.c[name].type.bind_processor(dialect) for name in names]  # what INSERT would send
+    # what an INSERT would send (the dialect's own processing: NUMERIC stays an exact Decimal)
+    binds = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     cursor = session.connection().connection.driver_connection.cursor()  # psycopg's own
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
