@@ -10,6 +10,10 @@ import re
 import pytest
 from pypinyin import Style, lazy_pinyin
 
+from jixiao import read
+from jixiao.review import Reviewer
+
+from .conftest import SEED_2020, SEED_2024
 from .test_web import assert_error
 
 API = "/api/v1/declarations"
@@ -57,6 +61,13 @@ def test_search_escapes_like_wildcards_and_trims(client):
     assert len(_names(client, q="")) == everything
 
 
+@pytest.fixture(scope="module")
+def expected_grades() -> dict[str, str]:
+    """The grade the review gives each seed declaration, worked out here, not read from the store."""
+    reviewer = Reviewer()
+    return {d.name: reviewer.review(d).grade for seed in (SEED_2024, SEED_2020) for d in read(seed)}
+
+
 # -- filters -------------------------------------------------------------------------------------------
 
 def test_filters_combine(client):
@@ -71,6 +82,24 @@ def test_filters_combine(client):
     assert body["count"] == 16 and body["funds_total"] == "13012181.00"
     body = client.get(API, params={"year": 2024, "q": "满意度", "nature": "经常性专项业务费"}).json()
     assert 0 < body["count"] < 13
+
+
+def test_the_grade_filter_gives_the_declarations_graded_so_by_the_review(client, expected_grades):
+    everything = client.get(API, params={"size": 200}).json()["items"]
+    assert {item["name"]: item["grade"] for item in everything} == expected_grades
+    for grade in ("优", "良", "中", "差"):
+        wanted = sorted(name for name, g in expected_grades.items() if g == grade)
+        assert sorted(_names(client, grade=grade)) == wanted
+        html = client.get("/", params={"grade": grade}).text
+        assert sorted(_page_names(html)) == wanted
+        assert f'<option value="{grade}" selected>' in html
+    assert len(_names(client, grade="")) == len(everything)  # 全部
+
+
+def test_a_filter_left_at_all_is_no_filter(client):
+    everything = len(_names(client))
+    assert len(_names(client, year="", grade="", department="")) == everything
+    assert client.get("/", params={"year": "", "q": "骨髓"}).status_code == 200
 
 
 def test_the_page_offers_every_filter_and_keeps_the_choices(client):
@@ -141,7 +170,7 @@ def test_the_pager_keeps_search_filters_and_sort(client):
 # -- bad input -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", ["sort=pinyin", "sort=--name", "sort=", "q=" + "骨" * 201,
-                                   "department=" + "x" * 201])
+                                   "department=" + "x" * 201, "grade=优良"])
 def test_a_bad_list_parameter_is_a_400_page(client, query):
     if query == "sort=":
         assert client.get("/?" + query).status_code == 200  # an empty select value is "default"
@@ -152,6 +181,6 @@ def test_a_bad_list_parameter_is_a_400_page(client, query):
 
 
 @pytest.mark.parametrize("query", ["sort=pinyin", "sort=funds,name", "q=" + "骨" * 201,
-                                   "nature=" + "x" * 201])
+                                   "nature=" + "x" * 201, "grade=A", "year=abc"])
 def test_a_bad_list_parameter_is_a_422_json_error(client, query):
     assert_error(client.get(f"{API}?{query}"), 422, "invalid_parameter")
