@@ -18,7 +18,7 @@ from jixiao.review.profiles import Profile, ReviewConfig, load_config, load_prof
 from jixiao.review.report import Finding, IndicatorRef, Report, ScoreItem, Suppressed
 
 __all__ = ["CATEGORIES", "RULES", "Finding", "Report", "ReviewConfig", "Reviewer", "Rule", "Summary",
-           "load_config", "review"]
+           "load_config", "review", "summary"]
 
 
 class Reviewer:
@@ -128,3 +128,8 @@ def review(declaration: Declaration, profile: str | None = None,
     """Review one declaration under ``profile`` (default: chosen by its layout)."""
     reviewer = _default if config is None else Reviewer(config)
     return reviewer.review(declaration, profile)
+
+
+def summary(declaration: Declaration, profile: str | None = None) -> Summary:
+    """:meth:`Reviewer.summary` with the default configuration (its profiles worked out once)."""
+    return _default.summary(declaration, profile)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jixiao.errors import JixiaoError
 from jixiao.readers import read_document
-from jixiao.review import Reviewer
 from jixiao.store.prepared import Prepared, prepare
 from jixiao.store.repository import Saved, save_prepared
 
@@ -52,18 +51,13 @@ class ImportSummary:
         return f"新增 {self.new}, 更新 {self.updated}, 未变 {self.unchanged}, 失败 {len(self.failed)}"
 
 
-_reviewer: Reviewer | None = None
-
-
 def prepare_file(name: str, data: bytes | None = None) -> list[Prepared] | str:
     """The prepared declarations of one file, or the message saying why it cannot be imported."""
-    global _reviewer
-    _reviewer = _reviewer or Reviewer()
     doc = read_document(name, data)
     if doc.errors:
         return str(doc.errors[0]) if len(doc.errors) == 1 else "; ".join(err.message for err in doc.errors)
     try:
-        return [prepare(decl, name, _reviewer) for decl in doc.declarations]
+        return [prepare(decl, name) for decl in doc.declarations]
     except JixiaoError as err:
         return str(err)
 

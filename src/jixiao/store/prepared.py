@@ -15,7 +15,7 @@ from typing import Any
 from jixiao.errors import JixiaoError
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration
-from jixiao.review import Reviewer
+from jixiao.review import Reviewer, summary
 from jixiao.store import search
 from jixiao.store.types import money_problem
 
@@ -80,7 +80,7 @@ def prepare(decl: Declaration, source: str | None = None, reviewer: Reviewer | N
     :class:`StoreError` when it cannot be stored."""
     _check(decl, source)
     content = canonical_json(declaration_json(decl))
-    report = (reviewer or Reviewer()).summary(decl)
+    report = reviewer.summary(decl) if reviewer else summary(decl)
     unit, year, name = identity(decl)
     version = {
         "source": source if source is not None else decl.source, "content": content,

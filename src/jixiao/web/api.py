@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from jixiao.jsonformat import declaration_json
-from jixiao.review import Reviewer
+from jixiao.review import review as review_declaration
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
-from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
 from jixiao.text import money_json
-from jixiao.web.app import ERROR_CODES, YearQuery, get_session, templates
+from jixiao.web.app import ERROR_CODES, YearQuery, declaration_or_404, get_session, templates
 
 router = APIRouter(tags=["declarations"])
 docs_router = APIRouter(include_in_schema=False)
@@ -22,13 +21,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": f'`{{"error": {{"status": {status}, "code": "{code}", "message": …}}}}`'}
     for status, code in ERROR_CODES.items() if status in (404, 422)}
-
-
-def _declaration(session: Session, declaration_id: int) -> Declaration:
-    stored = session.get(Declaration, declaration_id)
-    if stored is None:
-        raise HTTPException(404, f"no declaration {declaration_id}")
-    return stored
 
 
 @router.get("/declarations", summary="List declarations (latest versions)", responses=ERRORS)
@@ -63,7 +55,7 @@ def declarations(session: SessionDep, year: YearQuery = None,
 @router.get("/declarations/{declaration_id}", summary="The latest version of a declaration",
             responses=ERRORS)
 def declaration(session: SessionDep, declaration_id: int) -> dict[str, Any]:
-    stored = _declaration(session, declaration_id)
+    stored = declaration_or_404(session, declaration_id)
     content = declaration_json(load_version(session, stored))
     return {"id": stored.id, "version": stored.latest_version, **content}
 
@@ -71,7 +63,7 @@ def declaration(session: SessionDep, declaration_id: int) -> dict[str, Any]:
 @router.get("/declarations/{declaration_id}/versions", summary="The versions of a declaration, oldest first",
             responses=ERRORS)
 def versions(session: SessionDep, declaration_id: int) -> dict[str, Any]:
-    stored = _declaration(session, declaration_id)
+    stored = declaration_or_404(session, declaration_id)
     return {"id": stored.id, "versions": [
         {"number": v.number, "created_at": v.created_at.isoformat(), "source": v.source,
          "content_hash": v.content_hash, "funds_total": money_json(v.funds_total),
@@ -81,8 +73,8 @@ def versions(session: SessionDep, declaration_id: int) -> dict[str, Any]:
 @router.get("/declarations/{declaration_id}/review", summary="The review report of the latest version",
             responses=ERRORS)
 def review(session: SessionDep, declaration_id: int) -> dict[str, Any]:
-    stored = _declaration(session, declaration_id)
-    report = Reviewer().review(load_version(session, stored))
+    stored = declaration_or_404(session, declaration_id)
+    report = review_declaration(load_version(session, stored))
     return {"id": stored.id, "version": stored.latest_version, **report.model_dump(mode="json")}
 
 

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jixiao import __version__
 from jixiao.errors import JixiaoError
 from jixiao.store import db as store_db
+from jixiao.store.models import Declaration
 from jixiao.text import yuan
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +60,14 @@ def get_session(request: Request) -> Iterator[Session]:
     """A session per request (FastAPI dependency), closed when the response is done."""
     with request.app.state.session_factory() as session:
         yield session
+
+
+def declaration_or_404(session: Session, declaration_id: int) -> Declaration:
+    """The stored declaration, or a 404 that every page and API route words the same way."""
+    stored = session.get(Declaration, declaration_id)
+    if stored is None:
+        raise StarletteHTTPException(404, f"没有编号为 {declaration_id} 的项目")
+    return stored
 
 
 def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:

@@ -31,15 +31,15 @@ from jixiao.diff import GOAL_LABEL, GOAL_LABELS, OTHER_FIELDS, TEXTS
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator, Layout, Target
-from jixiao.review import Reviewer
+from jixiao.review import review as review_declaration
 from jixiao.store.models import Declaration
+from jixiao.store.prepared import identity
 from jixiao.store.repository import Outcome, StoreError, get_declaration, load_version, save_declaration
 from jixiao.store.types import money_problem
 from jixiao.targets import check_target, parse_target
 from jixiao.web.api import ERRORS
-from jixiao.web.app import ERROR_CODES, get_session, templates
+from jixiao.web.app import ERROR_CODES, declaration_or_404, get_session, templates
 from jixiao.web.pages import FIELDS, FUNDS
-from jixiao.web.pages import _declaration as page_declaration
 
 page_router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 api_router = APIRouter(tags=["editing"])
@@ -239,7 +239,7 @@ def _store(session: Session, decl: DeclarationModel, *, new: bool = False, **edi
 
 def _existing_id(session: Session, decl: DeclarationModel) -> int | None:
     """The id of the stored declaration with ``decl``'s identity (unit, or department, year, name)."""
-    stored = get_declaration(session, decl.unit or decl.department, decl.year, decl.name)
+    stored = get_declaration(session, *identity(decl))
     return stored.id if stored else None
 
 
@@ -264,7 +264,7 @@ def target_check(body: TargetCheck) -> dict[str, Any]:
 @api_router.post("/review", summary="Review an unsaved declaration", responses=ERRORS)
 def review_unsaved(payload: JsonBody) -> dict[str, Any]:
     decl = declaration_from(payload, saving=False, ignore=("expected_version",))
-    return Reviewer().review(decl).model_dump(mode="json")
+    return review_declaration(decl).model_dump(mode="json")
 
 
 @api_router.post("/declarations", status_code=201, summary="Create a declaration (version 1)",
@@ -283,8 +283,7 @@ def create(session: SessionDep, payload: JsonBody, response: Response) -> dict[s
 @api_router.put("/declarations/{declaration_id}", summary="Save an edit as the next version",
                 responses=EDIT_ERRORS)
 def update(session: SessionDep, declaration_id: int, payload: JsonBody) -> dict[str, Any]:
-    if session.get(Declaration, declaration_id) is None:
-        raise HTTPException(404, f"没有编号为 {declaration_id} 的项目")
+    declaration_or_404(session, declaration_id)
     expected = _expected_version(payload, declaration_id)
     decl = declaration_from(payload, saving=True, ignore=("expected_version",))
     outcome = _store(session, decl, declaration_id=declaration_id, expected_version=expected)
@@ -316,5 +315,5 @@ def new_page(request: Request) -> Response:
 
 @page_router.get("/declarations/{declaration_id}/edit")
 def edit_page(request: Request, session: SessionDep, declaration_id: int) -> Response:
-    stored = page_declaration(session, declaration_id)
+    stored = declaration_or_404(session, declaration_id)
     return _edit_page(request, load_version(session, stored), stored.id, stored.latest_version)

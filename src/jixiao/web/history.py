@@ -18,7 +18,7 @@ from jixiao.diff import Diff, diff
 from jixiao.store.models import Declaration, DeclarationVersion
 from jixiao.store.repository import list_versions, load_version
 from jixiao.web.api import ERRORS
-from jixiao.web.app import get_session, templates
+from jixiao.web.app import declaration_or_404, get_session, templates
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 api_router = APIRouter(tags=["declarations"])
@@ -29,14 +29,11 @@ SessionDep = Annotated[Session, Depends(get_session)]
 class Messages:
     """The error messages of a surface: Chinese on the pages, English in the API like the rest of it."""
 
-    no_declaration: str
     no_version: str
 
 
-PAGE = Messages(no_declaration="没有编号为 {id} 的项目",
-                no_version="项目 {id} 没有第 {number} 版：现有第 1 至第 {latest} 版")
-API = Messages(no_declaration="no declaration {id}",
-               no_version="declaration {id} has no version {number} (it has versions 1 to {latest})")
+PAGE = Messages(no_version="项目 {id} 没有第 {number} 版：现有第 1 至第 {latest} 版")
+API = Messages(no_version="declaration {id} has no version {number} (it has versions 1 to {latest})")
 NOT_A_NUMBER = "版本号「{value}」无效：{name} 应为正整数（第几版）"
 
 
@@ -53,9 +50,7 @@ class Comparison:
 def compare(session: Session, declaration_id: int, old: int | None, new: int | None,
             messages: Messages) -> Comparison:
     """Versions ``old`` → ``new`` of a declaration (defaults: see the module doc); HTTP 404 when absent."""
-    stored = session.get(Declaration, declaration_id)
-    if stored is None:
-        raise HTTPException(404, messages.no_declaration.format(id=declaration_id))
+    stored = declaration_or_404(session, declaration_id)
     new = _existing(stored, stored.latest_version if new is None else new, messages)
     old = _existing(stored, max(1, new - 1) if old is None else old, messages)
     changes = diff(load_version(session, stored, old), load_version(session, stored, new))

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator
-from jixiao.review import CATEGORIES, RULES, Finding, Reviewer
+from jixiao.review import CATEGORIES, RULES, Finding
+from jixiao.review import review as review_declaration
 from jixiao.review.render import SEVERITY_ZH, rule_page
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, choices, list_latest
-from jixiao.store.models import Declaration
 from jixiao.store.repository import list_versions, load_version
 from jixiao.vocabulary import FIELD_TITLES as FIELDS
 from jixiao.vocabulary import FUNDS_TITLES as FUNDS
-from jixiao.web.app import YearQuery, get_session, templates
+from jixiao.web.app import YearQuery, declaration_or_404, get_session, templates
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -56,13 +56,6 @@ def indicator_rows(indicators: list[Indicator], findings: list[Finding]) -> list
             inner = stop + 1
         start = end + 1
     return rows
-
-
-def _declaration(session: Session, declaration_id: int) -> Declaration:
-    stored = session.get(Declaration, declaration_id)
-    if stored is None:
-        raise HTTPException(404, f"没有编号为 {declaration_id} 的项目")
-    return stored
 
 
 SORT_PATTERN = "^(" + "|".join(SORTS) + ")?$"
@@ -110,9 +103,9 @@ def project_list(request: Request, session: SessionDep,
 
 @router.get("/declarations/{declaration_id}")
 def project_detail(request: Request, session: SessionDep, declaration_id: int) -> Response:
-    stored = _declaration(session, declaration_id)
+    stored = declaration_or_404(session, declaration_id)
     decl: DeclarationModel = load_version(session, stored)
-    report = Reviewer().review(decl)
+    report = review_declaration(decl)
     return templates.TemplateResponse(request, "detail.html", {
         "title": decl.name or "项目详情", "id": stored.id, "decl": decl, "version": stored.latest_version,
         "fields": [(label, getattr(decl, key)) for key, label in FIELDS],
