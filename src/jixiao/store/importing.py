@@ -39,13 +39,26 @@ class FileImport:
 
 @dataclass
 class ImportSummary:
-    """Declarations new, updated (a new version) and unchanged; files that failed, with why; each file."""
+    """Each file's outcome, and the totals: declarations new, updated, unchanged; files failed."""
 
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
     files: list[FileImport] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return sum(f.count("new") for f in self.files)
+
+    @property
+    def updated(self) -> int:
+        return sum(f.count("updated") for f in self.files)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(f.count("unchanged") for f in self.files)
+
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        """(file, why) of each file that failed, nothing of it stored."""
+        return [(f.file, f.error) for f in self.files if f.error is not None]
 
     def line(self) -> str:
         return f"新增 {self.new}, 更新 {self.updated}, 未变 {self.unchanged}, 失败 {len(self.failed)}"
@@ -96,11 +109,6 @@ def _store(prepared: Iterator[tuple[str, list[Prepared] | str]], session_factory
             except (IntegrityError, DataError) as err:
                 result.error = f"{name}: the database refused it: {err.orig}"
         summary.files.append(result)
-        if result.error is not None:
-            summary.failed.append((name, result.error))
-        summary.new += result.count("new")
-        summary.updated += result.count("updated")
-        summary.unchanged += result.count("unchanged")
         if progress is not None:
             progress(name)
     return summary
