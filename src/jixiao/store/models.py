@@ -98,6 +98,9 @@ class Declaration(Base):
     score: Mapped[float | None] = mapped_column(Float)
     grade: Mapped[str | None] = mapped_column(String(8))
     finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Where it stands in the approval workflow (jixiao.workflow): draft, submitted, returned,
+    # department_approved, finance_approved, published. Only published ones are public.
+    status: Mapped[str] = mapped_column(String(24), default="draft", server_default="draft", index=True)
 
     organisation: Mapped[Organisation | None] = relationship()
     versions: Mapped[list[DeclarationVersion]] = relationship(
