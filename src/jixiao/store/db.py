@@ -56,6 +56,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Write-ahead logging: pages keep being served while an import or a save writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 64 MB of page cache (the default is 2 MB): an import of 100,000 declarations inserts into
+    # indexes keyed by hashes and names, whose pages it would otherwise read again and again.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -17,7 +17,12 @@ from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration
 from jixiao.review import Reviewer, summary
 from jixiao.store import search
-from jixiao.store.types import money_problem
+from jixiao.store.types import exact_text, money_problem
+
+#: The columns of :attr:`Prepared.indicators` and :attr:`Prepared.findings` rows, in order.
+INDICATOR_COLUMNS = ("position", "level1", "level2", "name", "target_raw", "op", "value", "upper", "unit",
+                     "text")
+FINDING_COLUMNS = ("position", "code", "severity", "indicator")
 
 
 class StoreError(JixiaoError):
@@ -50,8 +55,11 @@ class Prepared:
     unit_name: str | None  # the form's 实施单位, None when it names none
     content_hash: str
     version: dict[str, Any]  # the declaration_version columns but declaration_id and number
-    indicators: list[dict[str, Any]]
-    findings: list[dict[str, Any]]
+    # Rows of INDICATOR_COLUMNS and FINDING_COLUMNS, already as the database takes them (target values
+    # as ExactDecimal's text): tuples of str and int are what crosses from the worker processes
+    # cheaply, and what the driver is handed as they are.
+    indicators: list[tuple[Any, ...]]
+    findings: list[tuple[Any, ...]]
     terms: list[str] = field(default_factory=list)
 
     @property
@@ -92,12 +100,10 @@ def prepare(decl: Declaration, source: str | None = None, reviewer: Reviewer | N
         "profile": report.profile, "score": report.score, "grade": report.grade,
         "finding_count": len(report.findings),
     }
-    indicators = [{"position": i, "level1": ind.level1, "level2": ind.level2, "name": ind.name,
-                   "target_raw": ind.target_raw, "op": ind.target.op, "value": ind.target.value,
-                   "upper": ind.target.upper, "unit": ind.target.unit, "text": ind.target.text}
-                  for i, ind in enumerate(decl.indicators)]
-    findings = [{"position": i, "code": code, "severity": severity, "indicator": indicator}
-                for i, (code, severity, indicator) in enumerate(report.findings)]
+    indicators = [(i, ind.level1, ind.level2, ind.name, ind.target_raw, target.op, exact_text(target.value),
+                   exact_text(target.upper), target.unit, target.text)
+                  for i, (ind, target) in enumerate((ind, ind.target) for ind in decl.indicators)]
+    findings = [(i, *finding) for i, finding in enumerate(report.findings)]
     return Prepared(key=identity_key(unit, year, name), unit=unit, year=year, name=name,
                     department=decl.department, unit_name=decl.unit, content_hash=version["content_hash"],
                     version=version, indicators=indicators, findings=findings,

@@ -29,7 +29,15 @@ from jixiao.store.models import (
     StoreState,
     _now,
 )
-from jixiao.store.prepared import Prepared, StoreError, canonical_json, identity_key, prepare
+from jixiao.store.prepared import (
+    FINDING_COLUMNS,
+    INDICATOR_COLUMNS,
+    Prepared,
+    StoreError,
+    canonical_json,
+    identity_key,
+    prepare,
+)
 
 __all__ = ["Outcome", "Saved", "StoreError", "VersionConflict", "canonical_json", "content_hash",
            "get_declaration", "identity_key", "list_versions", "load_version", "save_declaration",
@@ -176,70 +184,113 @@ def save_prepared(session: Session, items: Sequence[Prepared], *, declaration_id
 
 def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[str, _Latest]) -> None:
     """Insert the planned versions (and any new declarations), then point each declaration at its last."""
-
+    # The first write: on SQLite it takes the database's write lock, under which _take_ids reads.
+    session.execute(update(StoreState).where(StoreState.id == 1).values(generation=StoreState.generation + 1))
+    session.info.pop("jixiao.generation", None)  # what jixiao.store.cache read of it before
     organisations = _organisations(session, [item for item, _ in writes])
+    now = _now()
     fresh = [key for key, state in latest.items() if state.id is None]
     if fresh:
         first = {item.key: item for item, _ in reversed(writes)}
-    now = _now()
-    if fresh:
-        rows = [{"identity_key": key, "unit": first[key].unit, "year": first[key].year,
-                 "name": first[key].name, "latest_version": 0, "created_at": now, "updated_at": now}
-                for key in fresh]
-        for key, ident in zip(fresh, _insert_with_ids(session, Declaration.__table__, rows), strict=True):
+        ids = _take_ids(session, Declaration.__table__, len(fresh))
+        for key, ident in zip(fresh, ids, strict=True):
             latest[key].id = ident
+        _insert(session, Declaration.__table__, _DECLARATION_COLUMNS, [
+            (latest[key].id, key, first[key].unit, first[key].year, first[key].name, 0, now, now)
+            for key in fresh])
 
-    version_ids = _insert_with_ids(session, DeclarationVersion.__table__, [
-        {**item.version, "declaration_id": latest[item.key].id, "number": number, "created_at": now}
-        for item, number in writes])
+    version_ids = _take_ids(session, DeclarationVersion.__table__, len(writes))
+    version_columns = ("id", "declaration_id", "number", "created_at", *writes[0][0].version)
+    _insert(session, DeclarationVersion.__table__, version_columns, [
+        (vid, latest[item.key].id, number, now, *item.version.values())
+        for (item, number), vid in zip(writes, version_ids, strict=True)])
     written = list(zip((item for item, _ in writes), version_ids, strict=True))
-    _insert(session, Indicator.__table__, [{**row, "version_id": vid} for item, vid in written
-                                           for row in item.indicators])
-    _insert(session, Finding.__table__, [{**row, "version_id": vid} for item, vid in written
-                                         for row in item.findings])
+    _insert(session, Indicator.__table__, ("version_id", *INDICATOR_COLUMNS),
+            [(vid, *row) for item, vid in written for row in item.indicators], bound=True)
+    _insert(session, Finding.__table__, ("version_id", *FINDING_COLUMNS),
+            [(vid, *row) for item, vid in written for row in item.findings], bound=True)
 
     last: dict[str, tuple[Prepared, int, int]] = {}
     for (item, number), vid in zip(writes, version_ids, strict=True):
         last[item.key] = (item, number, vid)
-    session.execute(update(Declaration), [
-        {"id": latest[key].id, "identity_key": key, "unit": item.unit, "year": item.year, "name": item.name,
-         "organisation_id": organisations.get((item.department, item.unit_name)), "latest_version": number,
-         "latest_version_id": vid, "updated_at": now, **item.summary}
+    columns = ("identity_key", "unit", "year", "name", "organisation_id", "latest_version",
+               "latest_version_id", "updated_at", *next(iter(last.values()))[0].summary)
+    _update(session, Declaration.__table__, columns, [
+        (latest[key].id, key, item.unit, item.year, item.name,
+         organisations.get((item.department, item.unit_name)), number, vid, now, *item.summary.values())
         for key, (item, number, vid) in last.items()])
     _index(session, [(latest[key].id, item.terms) for key, (item, _, _) in last.items()])
-    session.execute(update(StoreState).where(StoreState.id == 1).values(generation=StoreState.generation + 1))
-    session.info.pop("jixiao.generation", None)  # what jixiao.store.cache read of it before
     session.expire_all()  # the ORM's copies of what these statements changed
 
 
-def _insert_with_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` and give their new ids, in order. On PostgreSQL the ids are taken from the
-    table's sequence first and the rows sent with COPY; elsewhere one INSERT … RETURNING."""
-    if session.get_bind().dialect.name != "postgresql":
-        # Core, not the ORM's bulk insert, which splits the rows at each change of the missing values
-        return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-    ids = list(session.scalars(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-                                    "FROM generate_series(1, :n)"), {"n": len(rows)}))
-    _insert(session, table, [{"id": ident, **row} for ident, row in zip(ids, rows, strict=True)])
-    return ids
+_DECLARATION_COLUMNS = ("id", "identity_key", "unit", "year", "name", "latest_version", "created_at",
+                        "updated_at")
 
 
-def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows: PostgreSQL's COPY (an order of magnitude faster than INSERTs), else executemany."""
+def _take_ids(session: Session, table: Table, count: int) -> list[int]:
+    """``count`` new ids of ``table``, for rows inserted with them. PostgreSQL: from the table's
+    sequence. SQLite: after the largest, which is safe once the transaction holds the write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                                         "FROM generate_series(1, :n)"), {"n": count}))
+    start = session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table.name}"))
+    return list(range(start + 1, start + 1 + count))
+
+
+def _insert(session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]], *,
+            bound: bool = False) -> None:
+    """Insert many rows of ``columns`` straight through the driver: PostgreSQL's COPY (an order of
+    magnitude faster than INSERTs), SQLite's executemany. Values go through their column types'
+    own processing (Money exact, datetimes as SQLAlchemy writes them), unless ``bound`` says the
+    rows hold only what the driver takes as it is (:data:`jixiao.store.prepared.INDICATOR_COLUMNS`)."""
     if not rows:
         return
-    dialect = session.get_bind().dialect
-    if dialect.name != "postgresql":
-        session.execute(insert(table), rows)
+    if not bound:
+        rows = _bound(session, table, columns, rows)
+    driver = session.connection().connection.driver_connection
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = driver.cursor()  # psycopg's own
+        with cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
-    names = list(rows[0])
-    # what an INSERT would send (the dialect's own processing: NUMERIC stays an exact Decimal)
-    binds = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    cursor = session.connection().connection.driver_connection.cursor()  # psycopg's own
-    with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([value if bind is None or value is None else bind(value)
-                            for value, bind in zip(row.values(), binds, strict=True)])
+    _executemany(driver, f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                         f"VALUES ({', '.join('?' * len(columns))})", rows)
+
+
+def _update(session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Set ``columns`` of many rows, each row ``(id, *values)``, straight through the driver."""
+    rows = _bound(session, table, ("id", *columns), rows)
+    dialect = session.get_bind().dialect
+    mark = "%s" if dialect.name == "postgresql" else "?"
+    _executemany(session.connection().connection.driver_connection,
+                 f"UPDATE {table.name} SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}",
+                 [(*row[1:], row[0]) for row in rows])
+
+
+def _executemany(driver: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
+
+
+def _bound(session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+           ) -> list[tuple[Any, ...]]:
+    """``rows`` with each value as its column's type hands it to the driver (what an INSERT would send)."""
+    dialect = session.get_bind().dialect
+    binds = [(i, process) for i, name in enumerate(columns)
+             if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))]
+    return [_bind(row, binds) for row in rows] if binds else rows
+
+
+def _bind(row: tuple[Any, ...], binds: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    values = list(row)
+    for i, process in binds:
+        if values[i] is not None:
+            values[i] = process(values[i])
+    return tuple(values)
 
 
 def _organisations(session: Session, items: list[Prepared]) -> dict[tuple[str | None, str | None], int]:

@@ -68,6 +68,15 @@ class Money(TypeDecorator[Decimal]):
         return Decimal(value).quantize(_CENT)
 
 
+def exact_text(value: Any) -> str | None:
+    """What :class:`ExactDecimal` stores of ``value``: the exact text of the ``Decimal``."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise ValueError("ExactDecimal takes a Decimal, not a float")
+    return str(Decimal(value))
+
+
 class ExactDecimal(TypeDecorator[Decimal]):
     """Any finite ``Decimal``, stored as its exact text on every backend."""
 
@@ -75,11 +84,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise ValueError("ExactDecimal takes a Decimal, not a float")
-        return str(Decimal(value))
+        return exact_text(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)

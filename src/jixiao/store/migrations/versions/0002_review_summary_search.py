@@ -108,7 +108,7 @@ def _backfill() -> None:
     from jixiao.model import Declaration as DeclarationModel
     from jixiao.review import Reviewer
     from jixiao.store import search
-    from jixiao.store.prepared import prepare
+    from jixiao.store.prepared import FINDING_COLUMNS, prepare
 
     bind = op.get_bind()
     postgres = bind.dialect.name == "postgresql"
@@ -126,7 +126,8 @@ def _backfill() -> None:
         if item.findings:
             bind.execute(sa.text("INSERT INTO finding (version_id, position, code, severity, indicator) "
                                  "VALUES (:v, :position, :code, :severity, :indicator)"),
-                         [{"v": version_id, **f} for f in item.findings])
+                         [{"v": version_id, **dict(zip(FINDING_COLUMNS, f, strict=True))}
+                          for f in item.findings])
         if not is_latest:
             continue
         summary = sa.table("declaration", *[sa.column(c.name, c.type) for c in _declaration_columns()],
