@@ -52,6 +52,22 @@ def test_search_finds_declarations_through_indicator_names_and_goals(client):
     assert _names(client, q="探索人道法师资") == ["学校红十字组织建设工作专项经费"]
 
 
+def test_a_common_word_is_paged_by_walking_the_list_order_and_gives_the_same_pages(client, monkeypatch):
+    """Above WALK_MIN_MATCHES matches SQLite walks the list-order index instead of sorting the matches
+    (jixiao.store.listing); the pages must be the very same, in the same order."""
+    from jixiao.store import cache, listing
+
+    def pages() -> list[list[str]]:
+        cache.clear()
+        return [[item["name"] for item in client.get(API, params={"q": "满意度", "size": 5, "page": n}
+                                                     ).json()["items"]] for n in (1, 2, 3)]
+
+    sorted_pages = pages()
+    monkeypatch.setattr(listing, "WALK_MIN_MATCHES", 1)
+    assert pages() == sorted_pages
+    assert [len(page) for page in sorted_pages] == [5, 5, 3]  # the 13 matches
+
+
 def test_search_escapes_like_wildcards_and_trims(client):
     everything = len(_names(client))
     assert 0 < len(_names(client, q="%")) < everything  # a literal percent sign, not "anything"
