@@ -6,14 +6,18 @@ through a float (``12345678901234567.89`` came back ``…568.00``). Integers kee
 decimal places; anything else is refused, never rounded. Python side: ``Decimal``.
 
 ``ExactDecimal``: any ``Decimal`` (target values such as ``99.95`` or ``1E+3``), kept as its text.
+
+``UTCDateTime``: an aware datetime, stored as UTC and read back as aware UTC on both databases
+(SQLite keeps no time zone); a naive one is refused.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import BigInteger, Numeric, Text
+from sqlalchemy import BigInteger, DateTime, Numeric, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -88,3 +92,26 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """``TIMESTAMP WITH TIME ZONE`` that always gives back an aware UTC datetime.
+
+    SQLite stores no time zone and returns naive datetimes: values are converted to UTC before they
+    are written, so that naive ones read back can be taken as UTC. Naive values are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a naive datetime cannot be stored: {value!r} (give it a time zone)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
