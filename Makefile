@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test browser lint bench schema docs clean vendor
+.PHONY: run test browser lint bench fuzz schema docs clean vendor
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -15,11 +15,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-## run: install, print the sample documents' summary, migrate, import them, serve on 127.0.0.1:8000
+## run: install, print the sample documents' summary, migrate, create the three administrators (their
+## passwords are printed the first time only), import and publish the samples, serve on 127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/jixiao parse --quiet src/jixiao/samples/*.txt
 	$(BIN)/jixiao db upgrade
-	$(BIN)/jixiao import src/jixiao/samples/*.txt
+	$(BIN)/jixiao user bootstrap
+	$(BIN)/jixiao import --status published src/jixiao/samples/*.txt
+	@echo "Business accounts are created by hand, each with a generated password printed once, e.g.:"
+	@echo "  $(BIN)/jixiao user add tianbao --role filler --unit 上海市红十字会 --name 张三"
+	@echo "  (roles: filler, unit_reviewer --unit NAME; department_reviewer --department NAME; finance_reviewer)"
 	@echo "Jixiao: http://127.0.0.1:8000/"
 	exec $(BIN)/jixiao serve
 
@@ -34,7 +39,7 @@ browser:
 		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
 
 ## bench: the benchmarks in bench/, each printed beside an anchor measured in the same run
 bench: $(STAMP)
@@ -42,6 +47,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_web.py
+
+## fuzz: schemathesis against the API's OpenAPI document, 60 s per caller (public, two tokens): no 5xx
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,fuzz]'
+	$(BIN)/python fuzz/fuzz_api.py
 
 ## schema: regenerate the published JSON Schema of `jixiao parse --json`
 schema: $(STAMP)

@@ -395,8 +395,11 @@ def run_database(database: str, corpus: Corpus, tmp: Path, args: argparse.Namesp
     step = _run([JIXIAO, "db", "upgrade", "--database-url", url])
     if step.returncode:
         raise RuntimeError(f"jixiao db upgrade failed:\n{step.stderr}")
+    # Published, so that the public (the load below sends no login) sees them all; where import has no
+    # --status (before issue 5) everything was public anyway.
+    published = ["--status", "published"] if "--status" in _run([JIXIAO, "import", "--help"]).stdout else []
     start = time.perf_counter()
-    step = _run([JIXIAO, "import", "--database-url", url, *map(str, corpus.files)])
+    step = _run([JIXIAO, "import", *published, "--database-url", url, *map(str, corpus.files)])
     outcome.import_s = time.perf_counter() - start
     if step.returncode or not re.search(r"失败 0\b", step.stdout):
         raise RuntimeError(f"jixiao import failed ({step.returncode}):\n{step.stdout}\n{step.stderr[-2000:]}")
