@@ -84,18 +84,128 @@ def database(request, tmp_path_factory: pytest.TempPathFactory):
         yield url
 
 
+# -- accounts: one user per role on the seeds' organisations, logged-in clients --------------------------
+
+PASSWORD = "Jixiao-Test-2024!"  # every test user's: the default policy accepts it
+RED_CROSS = "上海市红十字会"  # the 2024 seed's 主管部门, and a unit of the same name under it (16 projects)
+AFFAIRS = "上海市红十字事务中心"  # the 2020 seed's 实施单位, with no 主管部门 (3 projects)
+#: username → (role, kind of organisation, its name): the users the web test databases hold.
+USERS: dict[str, tuple[str, str | None, str | None]] = {
+    "filler": ("filler", "unit", RED_CROSS),
+    "unitreviewer": ("unit_reviewer", "unit", RED_CROSS),
+    "otherfiller": ("filler", "unit", AFFAIRS),
+    "deptreviewer": ("department_reviewer", "department", RED_CROSS),
+    "finance": ("finance_reviewer", None, None),
+    "sysadmin": ("system_admin", None, None),
+    "secadmin": ("security_admin", None, None),
+    "auditadmin": ("audit_admin", None, None),
+}
+
+
 @pytest.fixture(scope="module")
-def client(database: str):
-    """The app on a database holding both seeds (19 declarations)."""
-    url = database
+def fast_hashing():
+    """A cheap argon2id for the module (the real one costs 64 MiB and a quarter of a second a hash)."""
+    from argon2 import PasswordHasher, Type
+
+    from jixiao.accounts import passwords
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
+                                                          type=Type.ID))
+        yield
+
+
+def add_users(session, users: dict[str, tuple[str, str | None, str | None]] = USERS) -> None:
+    """Create ``users`` (all with :data:`PASSWORD`) on the organisations the seeds created."""
+    from jixiao.accounts import create_user, find_organisation
+
+    for username, (role, kind, name) in users.items():
+        organisation = find_organisation(session, kind, name).id if kind else None
+        create_user(session, username, PASSWORD, [role], organisation, display_name=username)
+
+
+def publish_all(session) -> int:
+    """Publish every declaration (as the operator's ``jixiao import --status published`` would)."""
+    from sqlalchemy import select
+
+    from jixiao.roles import SYSTEM
+    from jixiao.store.models import Declaration
+    from jixiao.workflow import set_status
+
+    return set_status(session, session.scalars(select(Declaration.id)).all(), "published", SYSTEM)
+
+
+def seeded(url: str, *, publish: bool = True) -> None:
+    """Migrate ``url``, import both seeds (19 declarations), publish them, add :data:`USERS`."""
     db.upgrade(url)
     engine = db.make_engine(url)
-    summary = import_files([SEED_2024, SEED_2020], db.session_factory(engine))
-    engine.dispose()
-    assert (summary.new, summary.failed) == (19, [])
-    app = create_app(url)
+    try:
+        sessions = db.session_factory(engine)
+        summary = import_files([SEED_2024, SEED_2020], sessions)
+        assert (summary.new, summary.failed) == (19, [])
+        with sessions() as session, session.begin():
+            if publish:
+                assert publish_all(session) == 19
+            add_users(session)
+    finally:
+        engine.dispose()
+
+
+def csrf_of(client: TestClient) -> str:
+    """The CSRF token of the client's session, as every page's ``<meta name="csrf-token">`` gives it."""
+    import re
+
+    found = re.search(r'<meta name="csrf-token" content="([^"]*)">', client.get("/rules").text)
+    assert found, "no csrf-token meta"
+    return found.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD, *, next_url: str = "/"):
+    """Log ``client`` in through the login form (its double-submit CSRF cookie and field) and make it
+    send the session's CSRF token with every request after, as the pages' scripts do. The answer of
+    the POST (a 303 when it worked)."""
+    import re
+
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+    answer = client.post("/login", data={"username": username, "password": password, "csrf_token": token,
+                                         "next": next_url}, follow_redirects=False)
+    if answer.status_code == 303:
+        client.headers["X-CSRF-Token"] = csrf_of(client)
+    return answer
+
+
+@pytest.fixture(scope="module")
+def app(database: str, fast_hashing):
+    """The app on a database holding both seeds (19 declarations, published) and :data:`USERS`."""
+    seeded(database)
+    application = create_app(database)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    """The public (nobody logged in) on :func:`app`."""
     with TestClient(app) as test_client:
         yield test_client
-    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def login_as(app):
+    """``login_as("filler")``: a client of its own logged in as that user of :data:`USERS` (kept for the
+    module: call it again for the same client)."""
+    made: dict[str, TestClient] = {}
+
+    def as_user(username: str) -> TestClient:
+        if username not in made:
+            user_client = TestClient(app)
+            assert login(user_client, username).status_code == 303
+            made[username] = user_client
+        return made[username]
+
+    yield as_user
+    for user_client in made.values():
+        user_client.close()
 
 

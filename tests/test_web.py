@@ -203,7 +203,11 @@ def test_openapi_and_the_offline_docs_page(client):
                                     "/api/v1/declarations/{declaration_id}/versions",
                                     "/api/v1/declarations/{declaration_id}/review",
                                     "/api/v1/declarations/{declaration_id}/diff", "/api/v1/dashboard",
-                                    "/api/v1/import", "/api/v1/review", "/api/v1/targets/check"}
+                                    "/api/v1/import", "/api/v1/review", "/api/v1/targets/check",
+                                    # the workflow and the audit log (issue 5)
+                                    "/api/v1/declarations/{declaration_id}/workflow",
+                                    "/api/v1/declarations/{declaration_id}/transitions", "/api/v1/todo",
+                                    "/api/v1/audit"}
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     assert "/api/v1/declarations/{declaration_id}/review" in docs.text

@@ -1,8 +1,10 @@
 """Editing: the 编辑 and 新建项目 pages, the target check, the review of an unsaved form, create and update.
 
-Every test runs on SQLite and on PostgreSQL (the module-scoped ``client`` of conftest). The client is
-shared by the tests of this module, so a test that changes data makes a declaration of its own first
-(``own``) and reads versions before it changes them: the tests pass in any order.
+Every test runs on SQLite and on PostgreSQL (the module-scoped app of conftest). The client is the
+填报人 of 上海市红十字会 (the unit of the 2024 seed), shared by the tests of this module, so a test that
+changes data makes a declaration of its own first (``own``, a draft: the seeds are published, so locked)
+and reads versions before it changes them: the tests pass in any order. Who may edit what is
+tests/test_web_access.py's.
 """
 
 from __future__ import annotations
@@ -24,7 +26,17 @@ from jixiao.store.models import DeclarationVersion, Indicator
 from jixiao.targets import parse_target
 from jixiao.web import editing
 from jixiao.web.pages import FIELDS, FUNDS
+from tests.conftest import RED_CROSS
 from tests.test_web import SCHOOL, assert_error
+
+#: The 主管部门 and 实施单位 of the filler's unit: what it may save.
+OWN_UNIT = {"department": RED_CROSS, "unit": RED_CROSS}
+
+
+@pytest.fixture(scope="module")
+def client(login_as) -> TestClient:
+    """The 填报人 of 上海市红十字会: it creates and edits that unit's declarations."""
+    return login_as("filler")
 
 
 def _id_of(client: TestClient, name: str) -> int:
@@ -68,8 +80,8 @@ def own(client: TestClient) -> dict[str, Any]:
 
 # -- the pages -------------------------------------------------------------------------------------------
 
-def test_the_edit_page_has_every_field_and_every_indicator(client):
-    declaration = _get(client, _id_of(client, SCHOOL))
+def test_the_edit_page_has_every_field_and_every_indicator(client, own):
+    declaration = own  # a draft copy of the school project (the published seed itself is locked)
     response = client.get(f"/declarations/{declaration['id']}/edit")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     html = response.text
@@ -105,8 +117,8 @@ def test_the_new_page_is_an_empty_form(client):
     assert 'class="target-error" id="target-error-1" aria-live="polite"></span>' in html  # nothing typed yet
 
 
-def test_the_detail_page_links_to_the_edit_page(client):
-    declaration_id = _id_of(client, SCHOOL)
+def test_the_detail_page_links_to_the_edit_page(client, own):
+    declaration_id = own["id"]
     assert f'href="/declarations/{declaration_id}/edit"' in client.get(f"/declarations/{declaration_id}").text
 
 
@@ -174,7 +186,8 @@ def test_an_edited_target_is_saved_as_the_next_version(client, own):
 
 
 def test_every_field_can_be_edited(client, own):
-    changes = {"year": 2025, "department": "部门甲", "unit": "单位乙", "nature": "新增项目",
+    """All but 主管部门 and 实施单位, which must stay the user's own unit (tests/test_web_access.py)."""
+    changes = {"year": 2025, "nature": "新增项目",
                "category": "其他", "performance_type": "项目支出", "government_purchase": True,
                "start": "2025-02-01", "end": "2025-11-30", "goal": "年度目标：培训 100 人次。",
                "layout": "shanghai-2020",
@@ -378,7 +391,7 @@ def test_a_create_racing_another_with_the_same_identity_is_a_409(client, own, mo
 
 def test_create_from_a_minimal_body(client):
     name = f"最简项目 {uuid.uuid4().hex[:8]}"
-    response = client.post("/api/v1/declarations", json={"name": name, "indicators": [
+    response = client.post("/api/v1/declarations", json={"name": name, **OWN_UNIT, "indicators": [
         {"name": "培训人次", "target_raw": ">=100人次"}]})
     assert response.status_code == 201
     saved = _get(client, response.json()["id"])
@@ -434,7 +447,8 @@ JSON = st.recursive(
 @pytest.fixture(scope="module")
 def fuzzed(client: TestClient) -> int:
     """A declaration of the fuzz test's own (a body it sends may happen to be a valid edit)."""
-    body = {"name": f"随机测试 {uuid.uuid4().hex[:8]}", "indicators": [{"name": "a", "target_raw": "1"}]}
+    body = {"name": f"随机测试 {uuid.uuid4().hex[:8]}", **OWN_UNIT,
+            "indicators": [{"name": "a", "target_raw": "1"}]}
     return client.post("/api/v1/declarations", json=body).json()["id"]
 
 
@@ -451,6 +465,7 @@ def test_no_field_value_is_a_500(client, fuzzed, key, value):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6))
 def test_no_body_is_a_500(client, fuzzed, body):
+    body = {**OWN_UNIT, **body}  # the user's unit (the keys drawn never include these two)
     for method, path, allowed in [("PUT", f"/api/v1/declarations/{fuzzed}", {200, 409, 422}),
                                   ("POST", "/api/v1/review", {200, 422}),
                                   ("POST", "/api/v1/targets/check", {200, 422})]:
@@ -479,3 +494,33 @@ def test_a_huge_json_body_sent_in_chunks_is_refused_with_413_too(client):
                            headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+# -- the audit log ---------------------------------------------------------------------------------------
+
+def _logged(client: TestClient, declaration_id: int) -> list[tuple[str, str, dict[str, Any]]]:
+    from jixiao.audit import entries
+
+    with client.app.state.session_factory() as session:
+        found = entries(session, object_type="declaration", object_id=declaration_id)
+        return [(e.action, e.actor, e.details_value()) for e in reversed(found)]
+
+
+def test_creating_and_saving_are_logged_with_the_versions_and_the_fields_changed(client, own):
+    assert _logged(client, own["id"]) == [("declaration.create", "filler", {
+        "name": own["name"], "year": own["year"], "unit": own["unit"], "version": 1})]
+    assert _put(client, own, _edit(own)).json()["outcome"] == "unchanged"
+    assert len(_logged(client, own["id"])) == 1  # nothing stored, nothing logged
+    indicators = [dict(ind) for ind in own["indicators"]]
+    indicators[0]["target_raw"] = "≥99(人次)"
+    assert _put(client, own, _edit(own, goal="新的目标", indicators=indicators)).status_code == 200
+    action, actor, details = _logged(client, own["id"])[-1]
+    assert (action, actor) == ("declaration.update", "filler")
+    assert details == {"name": own["name"], "from_version": 1, "to_version": 2, "fields": ["goal"],
+                       "indicators": {"added": 0, "removed": 0, "changed": 1, "moved": 0,
+                                      "unchanged": len(indicators) - 1}}
+
+
+def test_a_refused_save_logs_nothing(client, own):
+    assert_error(_put(client, own, _edit(own, year="x")), 422, "invalid_parameter")
+    assert [action for action, _, _ in _logged(client, own["id"])] == ["declaration.create"]

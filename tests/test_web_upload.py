@@ -1,7 +1,9 @@
 """Importing uploads: POST /api/v1/import and the 上传 page, on SQLite and PostgreSQL.
 
-The database is shared by the module (both seeds imported), so no test changes a seed declaration:
-a test that adds or updates a project makes one of its own, named with a fresh tag.
+The database is shared by the module (both seeds imported and published), so no test changes a seed
+declaration: a test that adds or updates a project makes one of its own, named with a fresh tag. The
+client is the 财政审核人, who may import any unit's forms; what unit users may import is
+tests/test_web_access.py's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ def first_form(name: str) -> str:
     form = FORM_TITLE + text.split(FORM_TITLE)[1]
     assert FIRST_NAME in form and FIRST_TARGET in form
     return form.replace(FIRST_NAME, name)
+
+
+@pytest.fixture(scope="module")
+def client(login_as) -> TestClient:
+    """The 财政审核人: imports the forms of every unit (both seeds' included) and sees the drafts made."""
+    return login_as("finance")
 
 
 def fresh_name() -> str:
@@ -257,3 +265,59 @@ def test_the_page_shows_a_refused_upload_with_its_status(client, monkeypatch):
     too_big = client.post("/upload", files=[("files", ("big.txt", b"x" * 101, "text/plain"))])
     assert too_big.status_code == 413 and "big.txt: 文件超过大小上限 100 字节" in too_big.text
     assert store_state(client) == before
+
+
+# --- Who imports what --------------------------------------------------------------------------------
+
+
+def _logged_imports(client: TestClient, file: str) -> list[tuple[str, str, dict]]:
+    from jixiao.audit import entries
+
+    with client.app.state.session_factory() as session:
+        return [(e.actor, e.outcome, e.details_value())
+                for e in reversed(entries(session, action="declaration.import", object_id=file))]
+
+
+def test_a_unit_user_imports_its_own_units_forms_as_drafts(client, login_as):
+    filler = login_as("filler")  # of 上海市红十字会, the 2024 seed's unit
+    name = fresh_name()
+    file = f"{name}.txt"
+    body = upload(filler, (file, first_form(name), "text/plain")).json()
+    assert (body["new"], body["failed"]) == (1, [])
+    declaration_id = body["files"][0]["declarations"][0]["id"]
+    assert filler.get(f"/api/v1/declarations/{declaration_id}").json()["status"] == "draft"
+    assert TestClient(client.app).get(f"/api/v1/declarations/{declaration_id}").status_code == 404  # a draft
+    assert _logged_imports(client, file) == [("filler", "ok", {
+        "file": file, "new": 1, "updated": 0, "unchanged": 0, "status": "draft", "status_changed": 0})]
+
+
+def test_a_file_of_another_unit_fails_whole_for_a_unit_user(client, login_as):
+    other = login_as("otherfiller")  # of 上海市红十字事务中心
+    before = store_state(client)
+    name = fresh_name()
+    body = upload(other, ("mine-and-theirs.txt", first_form(name), "text/plain"),
+                  (SEED_2020.name, SEED_2020.read_bytes(), "text/plain")).json()
+    [failed] = body["failed"]
+    assert failed["file"] == "mine-and-theirs.txt"
+    assert failed["message"] == (f"mine-and-theirs.txt: 项目「{name}」属于「上海市红十字会/上海市红十字会」，"
+                                 "不是您的单位「上海市红十字事务中心」：您只能导入本单位的申报表；本文件未导入")
+    assert body["files"][1]["status"] == "unchanged"  # its own unit's seed
+    assert store_state(client) == before
+    assert _logged_imports(client, "mine-and-theirs.txt")[-1][:2] == ("otherfiller", "failed")
+
+
+def test_a_new_version_of_a_published_declaration_is_refused(client, login_as):
+    filler = login_as("filler")
+    changed = SEED_2024.read_text(encoding="utf-8").replace(FIRST_TARGET, "=3300.00(份)")
+    before = store_state(client)
+    body = upload(filler, ("revised.txt", changed, "text/plain")).json()
+    [failed] = body["failed"]
+    assert "当前为「已公开」，已锁定" in failed["message"]
+    assert store_state(client) == before
+
+
+def test_a_reviewer_without_import_rights_cannot_upload(login_as):
+    reviewer = login_as("deptreviewer")
+    assert reviewer.get("/upload").status_code == 403
+    response = upload(reviewer, ("x.txt", first_form(fresh_name()), "text/plain"))
+    assert assert_error(response, 403, "forbidden")

@@ -184,31 +184,39 @@ def db_downgrade(revision: str, database_url: str | None) -> None:
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--status", type=click.Choice(["draft", "published"]), default="draft", show_default=True,
+              help="draft: new declarations are drafts, others keep their status, and a file bringing a "
+                   "new version of a submitted, approved or published declaration is refused. "
+                   "published: publish every declaration of the files (for public forms).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
               help="Processes reading and reviewing the files (default: one per core).")
 @_DATABASE_URL
-def import_(files: tuple[str, ...], jobs: int | None, database_url: str | None) -> None:
+def import_(files: tuple[str, ...], status: str, jobs: int | None, database_url: str | None) -> None:
     """Store the declarations of FILES: new ones, new versions of changed ones.
 
-    Each file is one transaction: a file that fails leaves nothing behind. Exit status 2 when any
-    file failed.
+    Each file is one transaction, with its statuses and its audit log entry: a file that fails leaves
+    nothing behind. Exit status 2 when any file failed.
     """
     from jixiao.store import db as store_db
-    from jixiao.store.importing import import_files
+    from jixiao.store.importing import StatusHook, import_files
 
+    hook = StatusHook(status)
     engine = store_db.make_engine(database_url)
     try:
         store_db.require_current(engine)
         factory = store_db.session_factory(engine)
         if len(files) > 3:
             with click.progressbar(length=len(files), label="导入", file=sys.stderr) as bar:
-                result = import_files(files, factory, progress=lambda _file: bar.update(1), jobs=jobs)
+                result = import_files(files, factory, progress=lambda _file: bar.update(1), jobs=jobs,
+                                      on_saved=hook, on_failed=hook.failed)
         else:
-            result = import_files(files, factory, jobs=jobs)
+            result = import_files(files, factory, jobs=jobs, on_saved=hook, on_failed=hook.failed)
         if result.new + result.updated >= 1000:  # enough to change the query plans
             store_db.optimise(engine)
     finally:
         engine.dispose()
+    if status == "published":
+        click.echo(f"改为已公开 {hook.changed} 个项目")
     click.echo(result.line())
     for _file, message in result.failed:
         click.echo(f"jixiao: error: {message}", err=True)
@@ -253,6 +261,10 @@ def summary(doc: Document) -> str:
 def _row(number: str, name: str, year: str, funds: str, count: str, shares: str) -> str:
     return "  ".join(["", pad(number, 3, right=True), pad(truncate(name, 40), 40), pad(year, 4),
                       pad(funds, 14, right=True), pad(count, 4, right=True), shares])
+
+
+cli.add_command(__import__("jixiao.accounts.cli", fromlist=["user"]).user)  # jixiao user …
+cli.add_command(__import__("jixiao.audit.commands", fromlist=["audit"]).audit)  # jixiao audit …
 
 
 def main() -> None:

@@ -2,10 +2,13 @@
 
 Fixtures for every test in this folder (each test is marked ``browser`` automatically):
 
-- ``server`` (session): the running server on a fresh SQLite file holding both seeds (19 declarations);
+- ``server`` (session): the running server on a fresh SQLite file holding both seeds (19 declarations,
+  published) and the user ``filler`` (填报人 of 上海市红十字会, password :data:`PASSWORD`);
   ``server.url("/dashboard")``, ``server.base_url``, ``server.database_url``.
 - ``server_factory`` (session): ``server_factory(seeds=False)`` starts another server on a database of
   its own, for tests that change data and must not disturb the shared one; stopped at the end.
+  ``publish=False`` leaves the seeds drafts (草稿), which their unit's filler may edit.
+- :func:`log_in` (``log_in(page, "filler")``): through the login form, as a person would.
 - ``browser`` (session): one chromium for the whole run (never a downloaded browser).
 - ``page`` (function): a new page in a new context whose ``base_url`` is the shared server, so
   ``page.goto("/")`` works. At teardown the test fails if the page logged a console error, threw an
@@ -41,6 +44,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from jixiao.store import db
 from jixiao.store.importing import import_files
+from tests.conftest import PASSWORD, USERS, add_users, publish_all
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "src" / "jixiao" / "samples").glob("*.txt"))
@@ -54,6 +58,8 @@ START_TIMEOUT = 30.0  # seconds for the server to answer /healthz
 HERE = Path(__file__).resolve().parent
 # Console errors every page may log (none now: the favicon chromium asks for is served).
 KNOWN_CONSOLE_ERRORS: tuple[str, ...] = ()
+#: The users of a browser test's server (each login costs the real argon2id: a quarter of a second).
+BROWSER_USERS = {name: USERS[name] for name in ("filler",)}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -135,17 +141,23 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
     """Start ``jixiao serve`` on a new migrated SQLite database (with both seeds unless seeds=False)."""
     processes: list[subprocess.Popen] = []
 
-    def start(seeds: bool = True) -> Server:
+    def start(seeds: bool = True, publish: bool = True) -> Server:
         folder = tmp_path_factory.mktemp("server")
         database_url = f"sqlite:///{folder / 'jixiao.sqlite3'}"
         db.upgrade(database_url)
-        if seeds:
-            engine = db.make_engine(database_url)
-            try:
-                summary = import_files(SEEDS, db.session_factory(engine))
-            finally:
-                engine.dispose()
-            assert (summary.new, summary.failed) == (19, []), summary.line()
+        engine = db.make_engine(database_url)
+        try:
+            sessions = db.session_factory(engine)
+            if seeds:
+                summary = import_files(SEEDS, sessions)
+                assert (summary.new, summary.failed) == (19, []), summary.line()
+            with sessions() as session, session.begin():
+                if seeds and publish:
+                    publish_all(session)
+                if seeds:  # the users' organisations are the seeds'
+                    add_users(session, BROWSER_USERS)
+        finally:
+            engine.dispose()
         port = _free_port()
         server = Server(f"http://{LOCAL_HOST}:{port}", database_url, folder / "serve.log")
         env = {key: value for key, value in os.environ.items() if key != "JIXIAO_DATABASE_URL"}
@@ -167,6 +179,15 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form (from the page's current site); the page ends where it was sent."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#account-user")).to_have_text(username)
 
 
 @pytest.fixture(scope="session")

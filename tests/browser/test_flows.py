@@ -2,10 +2,12 @@
 fixed and saved as version 2, compared with version 1), rework its indicator rows, two editors saving at
 once, a new project, uploads (with and without JavaScript) and the dashboard after an edit.
 
-All run on one server of this module (``flows_server``, both seeds on a database of its own), so that the
-shared ``server`` keeps its 19 projects. Each test works on a project no other test here touches, so the
-tests do not depend on their order. Every test also fails (at teardown, see conftest.py) on a console
-error, an uncaught exception or a request to a host other than 127.0.0.1.
+All run on one server of this module (``flows_server``, both seeds on a database of its own, left drafts
+so that their unit may edit them), so that the shared ``server`` keeps its 19 projects. Every page logs
+in first, through the login form, as the 填报人 of 上海市红十字会 (the 2024 seed's unit). Each test
+works on a project no other test here touches, so the tests do not depend on their order. Every test
+also fails (at teardown, see conftest.py) on a console error, an uncaught exception or a request to a
+host other than 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import expect_charts_drawn
+from .conftest import expect_charts_drawn, log_in
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Server
@@ -34,13 +36,16 @@ SEED_2024 = Path(__file__).resolve().parents[2] / "src/jixiao/samples/shanghai-r
 
 @pytest.fixture(scope="module")
 def flows_server(server_factory: Callable[..., Server]) -> Server:
-    """A server of this module's own with both seeds: the tests here change its data."""
-    return server_factory(seeds=True)
+    """A server of this module's own with both seeds as drafts: the tests here change its data."""
+    return server_factory(seeds=True, publish=False)
 
 
 @pytest.fixture
 def flows_page(new_page, flows_server: Server) -> Page:
-    return new_page(flows_server)
+    """A page logged in as the filler."""
+    page = new_page(flows_server)
+    log_in(page, "filler")
+    return page
 
 
 def _id_of(page: Page, name: str) -> int:
@@ -233,6 +238,8 @@ def test_a_second_save_of_the_same_version_is_refused_and_keeps_what_was_typed(n
                                                                                problems):
     problems.allow("status of 409")  # the refused PUT, logged by chromium
     first, second = new_page(flows_server), new_page(flows_server)
+    for page in (first, second):
+        log_in(page, "filler")
     declaration_id = _id_of(first, FIRST_AID)
     for page in (first, second):
         page.goto(f"/declarations/{declaration_id}/edit")
@@ -362,6 +369,7 @@ def test_uploading_without_javascript_posts_the_form(new_page, flows_server: Ser
     page = new_page(flows_server, java_script_enabled=False)
     name = "无脚本上传测试项目"
     form, notes = _upload_files(tmp_path, name)
+    log_in(page, "filler")  # a plain form: no script needed
     page.goto("/upload")
     page.set_input_files("#files", [form, notes])
     with page.expect_navigation() as navigation:

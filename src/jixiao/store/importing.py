@@ -6,6 +6,12 @@ reader's message naming the file and line; the other files are stored all the sa
 Reading, reviewing and serialising a file's forms (:func:`jixiao.store.prepared.prepare`) is
 pure work; with several files it runs in worker processes (``jobs``, default: one per core) while
 this process writes the files already prepared, in the order given.
+
+``on_saved(session, file_import)``, when given, runs in each file's transaction after its declarations
+are saved; a :class:`~jixiao.errors.JixiaoError` it raises rolls the file back and fails it with that
+message. ``on_failed(session, file_import)`` runs in a transaction of its own after a file failed.
+:class:`StatusHook` gives both for ``jixiao import --status``: the file's statuses (the edit lock of
+:mod:`jixiao.workflow`) and its entry in the audit log.
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jixiao.errors import JixiaoError
+from jixiao.errors import JixiaoError, UsageError
 from jixiao.readers import read_document
+from jixiao.roles import SYSTEM, Actor
+from jixiao.store.models import Declaration
 from jixiao.store.prepared import Prepared, prepare
 from jixiao.store.repository import Saved, save_prepared
 
@@ -92,28 +101,39 @@ def prepare_file(name: str, data: bytes | None = None) -> list[Prepared] | str:
             return str(err)
 
 
+#: ``on_saved`` and ``on_failed`` (see the module docstring).
+OnSaved = Callable[[Session, FileImport], None]
+
+
 def import_files(paths: Iterable[str | Path], session_factory: sessionmaker[Session],
-                 progress: Callable[[str], None] | None = None, jobs: int | None = None) -> ImportSummary:
+                 progress: Callable[[str], None] | None = None, jobs: int | None = None, *,
+                 on_saved: OnSaved | None = None, on_failed: OnSaved | None = None) -> ImportSummary:
     """Read and store each file of ``paths`` in its own transaction; ``progress(file)`` after each.
 
     ``jobs``: worker processes that read and review (default: one per core; 1 reads here).
+    ``on_saved``, ``on_failed``: see the module docstring.
     """
     names = [str(p) for p in paths]
     jobs = min(jobs or os.cpu_count() or 1, len(names))
     if jobs <= 1:
-        return _store(((name, prepare_file(name)) for name in names), session_factory, progress)
+        return _store(((name, prepare_file(name)) for name in names), session_factory, progress, on_saved,
+                      on_failed)
     with ProcessPoolExecutor(jobs) as pool:
-        return _store(zip(names, pool.map(prepare_file, names), strict=True), session_factory, progress)
+        return _store(zip(names, pool.map(prepare_file, names), strict=True), session_factory, progress,
+                      on_saved, on_failed)
 
 
 def import_uploads(files: Iterable[tuple[str, bytes]], session_factory: sessionmaker[Session],
-                   progress: Callable[[str], None] | None = None) -> ImportSummary:
+                   progress: Callable[[str], None] | None = None, *,
+                   on_saved: OnSaved | None = None, on_failed: OnSaved | None = None) -> ImportSummary:
     """Like :func:`import_files` for files already in memory: ``(file name, content)`` pairs."""
-    return _store(((name, prepare_file(name, data)) for name, data in files), session_factory, progress)
+    return _store(((name, prepare_file(name, data)) for name, data in files), session_factory, progress,
+                  on_saved, on_failed)
 
 
 def _store(prepared: Iterator[tuple[str, list[Prepared] | str]], session_factory: sessionmaker[Session],
-           progress: Callable[[str], None] | None) -> ImportSummary:
+           progress: Callable[[str], None] | None, on_saved: OnSaved | None = None,
+           on_failed: OnSaved | None = None) -> ImportSummary:
     summary = ImportSummary()
     for name, items in prepared:
         result = FileImport(name)
@@ -123,9 +143,88 @@ def _store(prepared: Iterator[tuple[str, list[Prepared] | str]], session_factory
             try:
                 with _no_cycle_collection(), session_factory() as session, session.begin():
                     result.saved = save_prepared(session, items)
+                    if on_saved is not None:
+                        on_saved(session, result)
             except (IntegrityError, DataError) as err:
-                result.error = f"{name}: the database refused it: {err.orig}"
+                result.saved, result.error = [], f"{name}: the database refused it: {err.orig}"
+            except JixiaoError as err:  # refused by on_saved: nothing of the file is stored
+                result.saved, result.error = [], f"{name}: {err}"
+        if result.error is not None and on_failed is not None:
+            with session_factory() as session, session.begin():
+                on_failed(session, result)
         summary.files.append(result)
         if progress is not None:
             progress(name)
     return summary
+
+
+IMPORT_STATUSES = ("draft", "published")
+_CHUNK = 5000  # declaration ids per statement
+
+
+@dataclass
+class StatusHook:
+    """What ``jixiao import --status STATUS`` does in each file's transaction (an :data:`OnSaved`).
+
+    - ``draft`` (the default): new declarations are drafts (草稿) and the others keep their status.
+      A file bringing a new version of a declaration that is locked (submitted, approved or published:
+      see :func:`jixiao.workflow.is_locked`) is refused whole with :class:`jixiao.workflow.Locked`
+      naming it: the version reviewers approved, or the public reads, is never replaced unseen.
+    - ``published``: every declaration of the file is published (已公开), a new version of a locked
+      one included, with :func:`jixiao.workflow.set_status` (a transition ``import`` for each one whose
+      status changes).
+
+    Either way the file is recorded in the audit log as ``declaration.import`` by ``actor`` (default
+    :data:`~jixiao.roles.SYSTEM`): file, counts, status; a file that fails by :meth:`failed` (pass it
+    as ``on_failed``), with outcome ``failed`` and the error. ``changed`` adds up the statuses changed.
+    """
+
+    status: str = "draft"
+    actor: Actor = SYSTEM
+    changed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status not in IMPORT_STATUSES:
+            raise UsageError(f"unknown import status {self.status!r}; one of: {', '.join(IMPORT_STATUSES)}")
+
+    def __call__(self, session: Session, result: FileImport) -> None:
+        from jixiao.audit import record
+        from jixiao.workflow import set_status
+
+        changed = 0
+        if self.status == "published":
+            changed = set_status(session, [s.id for s in result.saved], "published", self.actor,
+                                 comment=f"导入 {result.file}")
+        else:
+            _refuse_locked(session, [s.id for s in result.saved if s.outcome == "updated"])
+        record(session, self.actor, "declaration.import", object_type="file", object_id=result.file,
+               details={"file": result.file, "new": result.count("new"), "updated": result.count("updated"),
+                        "unchanged": result.count("unchanged"), "status": self.status,
+                        "status_changed": changed})
+        self.changed += changed
+
+    def failed(self, session: Session, result: FileImport) -> None:
+        """The ``declaration.import`` entry of a file that failed: outcome ``failed``, the error."""
+        from jixiao.audit import record
+
+        record(session, self.actor, "declaration.import", object_type="file", object_id=result.file,
+               outcome="failed", details={"file": result.file, "error": result.error, "status": self.status})
+
+
+def _refuse_locked(session: Session, updated: list[int]) -> None:
+    """:class:`~jixiao.workflow.Locked` if any of the declarations given new versions is locked."""
+    from jixiao.workflow import EDITABLE, Locked, status_title
+
+    editable = sorted(s.value for s in EDITABLE)
+    for start in range(0, len(updated), _CHUNK):
+        locked = session.execute(
+            select(Declaration.id, Declaration.name, Declaration.status)
+            .where(Declaration.id.in_(updated[start:start + _CHUNK]), Declaration.status.not_in(editable))
+            .order_by(Declaration.id)).all()
+        if locked:
+            ident, name, status = locked[0]
+            subject = f"项目「{name}」（编号 {ident}）" if name else f"项目（编号 {ident}）"
+            more = f"等 {len(locked)} 个项目" if len(locked) > 1 else ""
+            raise Locked(f"{subject}{more}当前为「{status_title(status)}」，已锁定：本文件带来的新版本未导入"
+                         f"（整个文件未导入）；须退回后再导入，或用 --status published 导入并直接公开",
+                         declaration_id=ident, status=status)

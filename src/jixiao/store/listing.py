@@ -17,10 +17,16 @@ names (code points) is used instead.
 
 The count and funds total of a filter are kept until the store changes (:mod:`jixiao.store.cache`):
 paging through a search, or coming back to the list, does not count and sum again.
+
+Who sees what: every function takes a :class:`Scope`, the condition keeping what the caller may read
+(:func:`jixiao.access.declaration_visibility`) and a key naming it (``("public",)``, ``("unit", 7)`` …),
+which is part of every cache key, so that no caller is ever given counts worked out for another. The
+default, :data:`EVERYTHING`, is for the operator's own tools (the CLI), never for a web request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -62,6 +68,7 @@ class Row:
     category: str | None = None
     grade: str | None = None
     score: float | None = None
+    status: str | None = None  # where it stands in the workflow (jixiao.workflow)
 
 
 @dataclass
@@ -89,6 +96,19 @@ class Filters:
     nature: str | None = None
     q: str | None = None
     grade: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The declarations a caller may see: ``condition`` (a WHERE clause on ``declaration``, ``None`` for
+    all) and ``key``, which names it in cache keys (two callers with the same key must see the same)."""
+
+    key: tuple[Hashable, ...]
+    condition: ColumnElement[bool] | None = field(default=None, compare=False, hash=False)
+
+
+#: Every declaration: the operator's tools, never a web request (see the module docstring).
+EVERYTHING = Scope(("everything",))
 
 
 @lru_cache(maxsize=65536)
@@ -142,10 +162,13 @@ def _substring_condition(q: str, dialect: str) -> ColumnElement[bool]:
     return Declaration.latest_version_id.in_(found)
 
 
-def latest_query(filters: Filters, dialect: str, *, walk: bool = False) -> Select[tuple[Declaration]]:
-    """The declarations (with their latest version's summary) matching ``filters``; ``walk``: see
-    :func:`search_condition`."""
+def latest_query(filters: Filters, dialect: str, *, walk: bool = False, scope: Scope = EVERYTHING
+                 ) -> Select[tuple[Declaration]]:
+    """The declarations (with their latest version's summary) matching ``filters`` that ``scope`` lets
+    the caller see; ``walk``: see :func:`search_condition`."""
     query = select(Declaration)  # every committed declaration has a latest version
+    if scope.condition is not None:
+        query = query.where(scope.condition)
     if filters.year is not None:
         query = query.where(Declaration.year == filters.year)
     if filters.department:
@@ -182,13 +205,15 @@ def _order(sort: str | None) -> list[Any]:
 def _row(d: Declaration) -> Row:
     return Row(id=d.id, version=d.latest_version, name=d.name, year=d.year, department=d.department,
                unit=d.unit, funds_total=d.funds_total, indicator_count=d.indicator_count, nature=d.nature,
-               category=d.category, grade=d.grade, score=d.score)
+               category=d.category, grade=d.grade, score=d.score, status=d.status)
 
 
 def list_latest(session: Session, year: int | None = None, unit: str | None = None, page: int = 1,
                 size: int = 50, *, department: str | None = None, nature: str | None = None,
-                q: str | None = None, sort: str | None = None, grade: str | None = None) -> Listing:
-    """Page ``page`` (1-based) of ``size`` declarations, latest versions, filtered, searched and sorted.
+                q: str | None = None, sort: str | None = None, grade: str | None = None,
+                scope: Scope = EVERYTHING) -> Listing:
+    """Page ``page`` (1-based) of ``size`` declarations, latest versions, filtered, searched and sorted,
+    of those ``scope`` lets the caller see.
 
     ``sort`` is one of :data:`SORTS` (``-`` for descending) or ``None``: by year (newest first) and name.
     """
@@ -198,10 +223,11 @@ def list_latest(session: Session, year: int | None = None, unit: str | None = No
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     dialect = session.get_bind().dialect.name
     filters = Filters(year=year, department=department, unit=unit, nature=nature, q=q, grade=grade)
-    matching = latest_query(filters, dialect)
+    matching = latest_query(filters, dialect, scope=scope)
     base = matching.subquery()
-    count, total = cached(session, ("listing.count", filters), lambda: tuple(session.execute(select(
-        func.count(), func.coalesce(func.sum(base.c.funds_total, type_=Money()), 0))).one()))
+    totals = select(func.count(), func.coalesce(func.sum(base.c.funds_total, type_=Money()), 0))
+    count, total = cached(session, ("listing.count", scope.key, filters),
+                          lambda: tuple(session.execute(totals).one()))
     offset = (page - 1) * size
     if sort in ("name", "-name") and count <= PINYIN_LIMIT:
         names = session.execute(select(base.c.id, base.c.name)).all()
@@ -214,7 +240,7 @@ def list_latest(session: Session, year: int | None = None, unit: str | None = No
         rows = [_row(found[i]) for i in ids]
     elif count:
         if dialect == "sqlite" and filters.q and sort in (None, "-year") and count >= WALK_MIN_MATCHES:
-            matching = latest_query(filters, dialect, walk=True)
+            matching = latest_query(filters, dialect, walk=True, scope=scope)
         rows = [_row(d) for d in session.scalars(matching.order_by(*_order(sort)).offset(offset).limit(size))]
     else:
         rows = []
@@ -233,14 +259,18 @@ class Choices:
     grades: list[str] = field(default_factory=lambda: list(GRADES))
 
 
-def choices(session: Session) -> Choices:
-    """The filter menus, in pinyin order (kept until the store changes: :mod:`jixiao.store.cache`)."""
-    return cached(session, "choices", lambda: _choices(session))
+def choices(session: Session, scope: Scope = EVERYTHING) -> Choices:
+    """The filter menus of what ``scope`` lets the caller see, in pinyin order (kept until the store
+    changes: :mod:`jixiao.store.cache`)."""
+    return cached(session, ("choices", scope.key), lambda: _choices(session, scope))
 
 
-def _choices(session: Session) -> Choices:
+def _choices(session: Session, scope: Scope) -> Choices:
     def distinct(column: Any) -> list[Any]:
-        return list(session.scalars(select(column).where(column.is_not(None)).distinct()))
+        query = select(column).where(column.is_not(None))
+        if scope.condition is not None:
+            query = query.where(scope.condition)
+        return list(session.scalars(query.distinct()))
 
     natures = set(distinct(Declaration.nature)) | set(distinct(Declaration.category))
     return Choices(years=sorted(distinct(Declaration.year), reverse=True),

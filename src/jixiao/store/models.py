@@ -113,6 +113,10 @@ Index("ix_declaration_list_order", Declaration.year.desc(), Declaration.name, De
 Index("ix_declaration_department", Declaration.department, Declaration.year, Declaration.funds_total)
 Index("ix_declaration_year_funds", Declaration.year, Declaration.funds_total)
 Index("ix_declaration_grade", Declaration.grade, Declaration.funds_total)
+# The same for the public, who sees published declarations only (migration 0007).
+Index("ix_declaration_status_list_order", Declaration.status, Declaration.year.desc(), Declaration.name,
+      Declaration.id)
+Index("ix_declaration_status_funds", Declaration.status, Declaration.funds_total)
 
 
 class DeclarationVersion(Base):

@@ -8,36 +8,46 @@ is a 422 in the API and a 400 page in the browser.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup
 from pydantic import BeforeValidator, Field
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jixiao import __version__
+from jixiao.access import Permission, allowed, place_of
 from jixiao.errors import JixiaoError
 from jixiao.store import db as store_db
 from jixiao.store.models import Declaration
 from jixiao.text import yuan
+from jixiao.web.auth import Principal, login_url, principal
+from jixiao.workflow.rules import Status, status_title
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 API_PREFIX = "/api"
 
-ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
-               413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_parameter",
-               500: "internal_error"}
-ERROR_TITLES = {400: "请求有误", 404: "未找到", 405: "不支持的请求方法", 409: "保存冲突", 413: "文件过大",
-                415: "不支持的文件类型", 422: "参数有误", 500: "服务器内部错误"}
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+               415: "unsupported_media_type", 422: "invalid_parameter", 500: "internal_error"}
+ERROR_TITLES = {400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "未找到", 405: "不支持的请求方法",
+                409: "保存冲突", 413: "文件过大", 415: "不支持的文件类型", 422: "参数有误",
+                500: "服务器内部错误"}
+#: The HTTP status of each refusal of :mod:`jixiao.workflow` (``WorkflowError.code``).
+WORKFLOW_STATUS = {"not_found": 404, "forbidden": 403, "wrong_status": 409, "invalid_comment": 422,
+                   "conflict": 409, "locked": 409}
 
 
 money = yuan  # ``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amount
@@ -45,6 +55,18 @@ money = yuan  # ``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amoun
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["money"] = money
+
+
+@pass_context
+def csrf_field(context: Mapping[str, Any]) -> Markup:
+    """``{{ csrf_field() }}`` in a form: the hidden field with the session's CSRF token (jixiao.web.auth)."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(
+        principal(context["request"]).csrf_token or "")
+
+
+# Who is looking, for the navigation, the forms' CSRF field and what each page offers (jixiao.web.auth).
+templates.env.globals.update(principal=principal, Permission=Permission, csrf_field=csrf_field,
+                             status_title=status_title)
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -62,11 +84,35 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def declaration_or_404(session: Session, declaration_id: int) -> Declaration:
-    """The stored declaration, or a 404 that every page and API route words the same way."""
+def declaration_or_404(session: Session, declaration_id: int, caller: Request | Principal,
+                       permission: Permission = Permission.READ_DECLARATION) -> Declaration:
+    """The stored declaration, if the caller (a request, or its :class:`~jixiao.web.auth.Principal`) may
+    read it, or edit it when ``permission`` is :attr:`~jixiao.access.Permission.EDIT_DECLARATION`.
+
+    - missing, or not readable by the caller: 404, worded the same way for both, so that nobody learns
+      which ids exist (a draft of another unit is as absent as an id never used);
+    - readable, not editable: 409 with the workflow's message (:class:`jixiao.workflow.Locked`) when the
+      caller's unit could edit it but its status locks it, else 403.
+
+    A save must still call :func:`jixiao.workflow.ensure_editable` in its transaction (the status may
+    change between this check and the save).
+    """
+    if permission not in (Permission.READ_DECLARATION, Permission.EDIT_DECLARATION):
+        raise ValueError(f"declaration_or_404 checks reading or editing, not {permission}")
+    who = caller if isinstance(caller, Principal) else principal(caller)
     stored = session.get(Declaration, declaration_id)
-    if stored is None:
+    place = place_of(stored) if stored is not None else None
+    # Reading is the actor's right alone: the token's scope was checked by the route's needs().
+    if place is None or not allowed(who.actor, Permission.READ_DECLARATION, place):
         raise StarletteHTTPException(404, f"没有编号为 {declaration_id} 的项目")
+    if permission == Permission.EDIT_DECLARATION and not who.may(permission, place):
+        unlocked = replace(place, status=Status.DRAFT.value)
+        if who.may(permission, unlocked):  # the caller's own unit's: the status is what stops it
+            from jixiao.workflow import ensure_editable
+
+            ensure_editable(session, declaration_id)  # raises Locked, with the workflow's words
+        raise StarletteHTTPException(403, "您的账号不能修改这个项目：只有项目所属单位的填报人或单位审核人"
+                                          "可以修改，且只能在草稿或退回状态时修改")
     return stored
 
 
@@ -96,6 +142,8 @@ def _validation_message(exc: RequestValidationError) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 401 and not _is_api(request):
+            return RedirectResponse(login_url(request), status_code=303)  # a page: 登录, then back here
         message = exc.detail if isinstance(exc.detail, str) else ERROR_TITLES.get(exc.status_code, "error")
         return error_response(request, exc.status_code, message)
 
@@ -106,11 +154,56 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(JixiaoError)
     async def jixiao_error(request: Request, exc: JixiaoError) -> Response:
+        from jixiao.workflow import WorkflowError
+
+        if isinstance(exc, WorkflowError):
+            return error_response(request, WORKFLOW_STATUS.get(exc.code, 400), str(exc))
         return error_response(request, 400, str(exc))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         return error_response(request, 500, f"internal error ({type(exc).__name__}); please report it")
+
+
+#: Sent with every answer: no framing (clickjacking), no content sniffing, no scripts but the app's own.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                 b"img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+                                 b"form-action 'self'; frame-ancestors 'none'"),
+]
+
+
+class SecurityHeaders:
+    """Add :data:`SECURITY_HEADERS` to every answer, and ``Cache-Control: no-store`` to the pages and API
+    answers of a logged-in caller (a session cookie or an API token) that set no caching of their own:
+    they hold drafts and CSRF tokens that no shared cache should keep."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from jixiao.web.auth import SESSION_COOKIE
+
+        request_headers = dict(scope["headers"])
+        private = (b"authorization" in request_headers
+                   or SESSION_COOKIE.encode() + b"=" in request_headers.get(b"cookie", b""))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(SECURITY_HEADERS)
+                if private and not scope["path"].startswith("/static/") and not any(
+                        name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a declaration is a few kilobytes of JSON
@@ -160,14 +253,17 @@ def _settle() -> None:
 def create_app(database_url: str | None = None) -> FastAPI:
     """The application on ``database_url`` (default: ``$JIXIAO_DATABASE_URL``, else the SQLite file)."""
     from jixiao.web import api, dashboard, pages
+    from jixiao.web.auth import identify, needs  # who calls, and may they: every route (jixiao.web.auth)
 
     app = FastAPI(title="绩效 Jixiao API", version=__version__, openapi_url=f"{API_PREFIX}/v1/openapi.json",
-                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
+                  dependencies=[Depends(identify)])
     engine = store_db.make_engine(database_url)
     app.state.engine = engine
     app.state.session_factory = store_db.session_factory(engine)
     _install_error_handlers(app)
     app.add_middleware(JsonBodyLimit)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router, prefix=f"{API_PREFIX}/v1")
     app.include_router(api.docs_router, prefix=API_PREFIX)
@@ -182,10 +278,19 @@ def create_app(database_url: str | None = None) -> FastAPI:
     from jixiao.web import uploading  # 上传: the upload page and POST /api/v1/import
     app.include_router(uploading.page_router)
     app.include_router(uploading.api_router, prefix=f"{API_PREFIX}/v1")
+    from jixiao.web import auditing, workflow  # 审核流程, 待办; 审计 (the audit administrator's)
+    app.include_router(workflow.page_router)
+    app.include_router(workflow.api_router, prefix=f"{API_PREFIX}/v1")
+    app.include_router(auditing.page_router)
+    app.include_router(auditing.api_router, prefix=f"{API_PREFIX}/v1")
+    from jixiao.web import account, admin  # 登录, 退出, 修改密码, 令牌; 用户, 角色, 安全策略
+    app.include_router(account.router)
+    app.include_router(admin.router)
 
     _settle()
 
-    @app.get("/healthz", include_in_schema=False, response_class=HTMLResponse)
+    @app.get("/healthz", include_in_schema=False, response_class=HTMLResponse,
+             dependencies=[needs(Permission.ANYONE)])
     def healthz() -> str:
         return "ok"
 

@@ -8,9 +8,10 @@ figure is a SQL aggregate over what was stored when each version was saved (its 
 so no form is read or reviewed here. It also builds the ECharts options, so the browser only draws
 what the server sends.
 
-The result is kept per filter and database until the store changes (:mod:`jixiao.store.cache`), so
-that a dashboard over 100,000 declarations costs its aggregate queries once per change, not once
-per request.
+The result is kept per filter, database and visibility scope until the store changes
+(:mod:`jixiao.store.cache`), so that a dashboard over 100,000 declarations costs its aggregate queries
+once per change, not once per request. Every figure counts only what the caller may read
+(:func:`jixiao.web.auth.visibility`: the public sees published declarations only).
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from jixiao.access import Permission
 from jixiao.review import RULES
 from jixiao.store.cache import cached
-from jixiao.store.listing import Filters, choices, latest_query
+from jixiao.store.listing import EVERYTHING, Filters, Scope, choices, latest_query
 from jixiao.store.models import Declaration, Finding, Indicator
 from jixiao.store.types import Money
 from jixiao.text import money_json
 from jixiao.vocabulary import canonical_level1, canonical_level2
 from jixiao.web.app import YearQuery, get_session, money, templates
+from jixiao.web.auth import needs, principal, visibility
 
 ECHARTS_VERSION = "6.1.0"  # the file static/vendor/echarts-<version>.min.js, copied by `make vendor`
 ECHARTS_SCRIPT = f"/static/vendor/echarts-{ECHARTS_VERSION}.min.js"
@@ -79,13 +82,17 @@ def _findings(session: Session, matching: Select[Any]) -> list[tuple[str, int]]:
         .group_by(Finding.code).order_by(Finding.code))]
 
 
-def summarise(session: Session, year: int | None = None, department: str | None = None) -> dict[str, Any]:
-    """The dashboard data (JSON-ready; money as exact strings) for the declarations matching the filters."""
-    return cached(session, ("dashboard", year, department), lambda: _summarise(session, year, department))
+def summarise(session: Session, year: int | None = None, department: str | None = None,
+              scope: Scope = EVERYTHING) -> dict[str, Any]:
+    """The dashboard data (JSON-ready; money as exact strings) for the declarations matching the filters
+    that ``scope`` lets the caller see."""
+    return cached(session, ("dashboard", scope.key, year, department),
+                  lambda: _summarise(session, year, department, scope))
 
 
-def _summarise(session: Session, year: int | None, department: str | None) -> dict[str, Any]:
-    matching = latest_query(Filters(year=year, department=department), session.get_bind().dialect.name)
+def _summarise(session: Session, year: int | None, department: str | None, scope: Scope) -> dict[str, Any]:
+    matching = latest_query(Filters(year=year, department=department), session.get_bind().dialect.name,
+                            scope=scope)
     base = matching.subquery()
     groups = session.execute(
         select(base.c.department, base.c.year, func.count(), func.coalesce(func.sum(base.c.funds_total,
@@ -183,16 +190,19 @@ def charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-@router.get("/api/v1/dashboard", summary="Totals, funds, indicator structure, findings and grades (汇总)")
-def dashboard_data(session: SessionDep, year: YearQuery = None,
+@router.get("/api/v1/dashboard", summary="Totals, funds, indicator structure, findings and grades (汇总) "
+            "of the declarations the caller may read", dependencies=[needs(Permission.READ_DECLARATION)])
+def dashboard_data(request: Request, session: SessionDep, year: YearQuery = None,
                    department: DepartmentQuery = None) -> dict[str, Any]:
-    return summarise(session, year=year, department=department or None)
+    return summarise(session, year=year, department=department or None, scope=visibility(principal(request)))
 
 
-@router.get("/dashboard", include_in_schema=False, response_class=HTMLResponse)
+@router.get("/dashboard", include_in_schema=False, response_class=HTMLResponse,
+            dependencies=[needs(Permission.READ_DECLARATION)])
 def dashboard_page(request: Request, session: SessionDep, year: YearQuery = None,
                    department: DepartmentQuery = None) -> Response:
-    data = summarise(session, year=year, department=department or None)
+    scope = visibility(principal(request))
+    data = summarise(session, year=year, department=department or None, scope=scope)
     return templates.TemplateResponse(request, "dashboard.html", {
-        "title": "汇总", "data": data, "choices": choices(session), "year": year,
+        "title": "汇总", "data": data, "choices": choices(session, scope), "year": year,
         "department": department or "", "echarts_script": ECHARTS_SCRIPT, "yuan": _yuan})

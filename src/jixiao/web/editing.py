@@ -13,11 +13,18 @@ A body is a declaration in the JSON shape ``GET /api/v1/declarations/{id}`` retu
 editor loaded). Strings are trimmed and blank ones are absent (``null``), as the readers give them, so
 saving an untouched form stores nothing new. Each indicator's parsed ``target`` is worked out here
 from ``target_raw``; one sent by the client is ignored. Every refusal leaves the store as it was.
+
+Who: creating and editing are for the 填报人 and 单位审核人 of the declaration's unit
+(:mod:`jixiao.access`), and what they save must stay in that unit (its 主管部门 and 实施单位 are the
+user's own: 403 otherwise). An edit is refused with 409 once the declaration is submitted or further
+on (:func:`jixiao.workflow.ensure_editable`, called in the save's transaction). A new declaration is a
+draft (草稿). Each save that stores something is recorded in the audit log, in the same transaction
+(``declaration.create``, ``declaration.update`` with the versions and the fields changed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response
@@ -27,19 +34,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from jixiao.diff import GOAL_LABEL, GOAL_LABELS, OTHER_FIELDS, TEXTS
+from jixiao.access import Permission
+from jixiao.audit import record
+from jixiao.diff import GOAL_LABEL, GOAL_LABELS, OTHER_FIELDS, TEXTS, diff
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator, Layout, Target
 from jixiao.review import review as review_declaration
-from jixiao.store.models import Declaration
+from jixiao.roles import Actor
+from jixiao.store.models import Declaration, Organisation
 from jixiao.store.prepared import identity
 from jixiao.store.repository import Outcome, StoreError, get_declaration, load_version, save_declaration
 from jixiao.store.types import money_problem
 from jixiao.targets import check_target, parse_target
 from jixiao.web.api import ERRORS
 from jixiao.web.app import ERROR_CODES, declaration_or_404, get_session, templates
+from jixiao.web.auth import needs, principal
 from jixiao.web.pages import FIELDS, FUNDS
+from jixiao.workflow import ensure_editable
 
 page_router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 api_router = APIRouter(tags=["editing"])
@@ -51,7 +63,7 @@ SOURCE = "web"  # the source recorded with every version saved here
 YEARS = (1900, 2999)  # as the list's year filter
 EDIT_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": f'`{{"error": {{"status": {status}, "code": "{code}", "message": …}}}}`'}
-    for status, code in ERROR_CODES.items() if status in (404, 409, 422)}
+    for status, code in ERROR_CODES.items() if status in (401, 403, 404, 409, 422)}
 
 INDICATOR_COLUMNS = [("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"),
                      ("target_raw", "指标值")]
@@ -72,7 +84,7 @@ _MESSAGES = {
     "literal_error": "应是 " + "、".join(LAYOUTS) + " 之一",
 }  # fmt: skip
 _KEEP_BLANK = frozenset(("name", "target_raw"))  # required texts: blank stays "" so the check can name it
-_ECHOED = ("id", "version")  # what GET returns besides the declaration; ignored
+_ECHOED = ("id", "version", "status")  # what GET returns besides the declaration; ignored
 _NOT_INPUT = frozenset(name for name, f in DeclarationModel.model_fields.items() if f.exclude)  # source …
 _NOT_INPUT_INDICATOR = frozenset(name for name, f in Indicator.model_fields.items() if f.exclude)
 _CONFLICT = "另一人同时保存了这个项目；您的修改尚未保存，请核对最新版本后再保存"
@@ -214,19 +226,26 @@ def _expected_version(payload: dict[str, Any], declaration_id: int) -> int:
 
 # -- saving ----------------------------------------------------------------------------------------------
 
-def _store(session: Session, decl: DeclarationModel, *, new: bool = False, **edit: int) -> Outcome:
+def _store(session: Session, decl: DeclarationModel, *, new: bool = False,
+           then: Callable[[Outcome], None] | None = None, **edit: int) -> Outcome:
     """Save ``decl`` in one transaction; HTTP 409, nothing stored, when someone else saved first.
 
     A :class:`~jixiao.store.repository.VersionConflict` says so before writing; two saves racing
     past that check collide on a unique constraint (version number, identity) instead.
     A :class:`StoreError` here is the other conflict: the edited unit, year and name are another project's.
     ``new``: the caller found no declaration with this identity, so anything but "new" means one was
-    created since, which must not receive this as its next version.
+    created since, which must not receive this as its next version. An edit (``declaration_id``) first
+    claims the declaration with :func:`~jixiao.workflow.ensure_editable` (409 if it is locked). ``then``
+    runs in the transaction after the save (the audit log entry), before the commit.
     """
     try:
+        if "declaration_id" in edit:
+            ensure_editable(session, edit["declaration_id"])
         outcome = save_declaration(session, decl, source=SOURCE, **edit)
         if new and outcome != "new":
             raise StoreError(_CONFLICT)
+        if then is not None:
+            then(outcome)
         session.commit()
     except StoreError as err:
         session.rollback()
@@ -247,6 +266,27 @@ def _latest_version(session: Session, declaration_id: int) -> int:
     return session.scalars(select(Declaration.latest_version).where(Declaration.id == declaration_id)).one()
 
 
+def own_unit(session: Session, actor: Actor) -> tuple[str | None, str | None]:
+    """(主管部门, 实施单位) of the actor's unit, as a form names them; (None, None) without a unit."""
+    unit = session.get(Organisation, actor.unit_id) if actor.unit_id is not None else None
+    if unit is None:
+        return None, None
+    return (unit.parent.name if unit.parent is not None else None), unit.name
+
+
+def _check_own_unit(session: Session, actor: Actor, decl: DeclarationModel) -> None:
+    """HTTP 403 unless ``decl``'s 主管部门 and 实施单位 are the actor's own unit: a user saves only in it."""
+    department, unit = own_unit(session, actor)
+    if unit is None:
+        raise HTTPException(403, "您的账号不属于任何实施单位，不能新建或修改项目")
+    if (decl.department, decl.unit) == (department, unit):
+        return
+    own = (f"主管部门「{department}」、实施单位「{unit}」" if department
+           else f"实施单位「{unit}」（无主管部门）")
+    raise HTTPException(403, f"您只能保存本单位的项目：主管部门和实施单位应为{own}，"
+                             f"而表中是「{decl.department or '（空）'}」/「{decl.unit or '（空）'}」")
+
+
 # -- API -------------------------------------------------------------------------------------------------
 
 class TargetCheck(BaseModel):
@@ -254,39 +294,64 @@ class TargetCheck(BaseModel):
     raw: str = Field(max_length=10_000, description="A target value as typed, e.g. ≥80%")
 
 
-@api_router.post("/targets/check", summary="Check one target value (指标值) as it is typed", responses=ERRORS)
+@api_router.post("/targets/check", summary="Check one target value (指标值) as it is typed", responses=ERRORS,
+                 dependencies=[needs(Permission.ANYONE)])
 def target_check(body: TargetCheck) -> dict[str, Any]:
     message = check_target(body.raw)
     target = parse_target(body.raw).model_dump(mode="json")
     return {"ok": message is None, "message": message, "target": target}
 
 
-@api_router.post("/review", summary="Review an unsaved declaration", responses=ERRORS)
+@api_router.post("/review", summary="Review an unsaved declaration", responses=ERRORS,
+                 dependencies=[needs(Permission.ANYONE)])
 def review_unsaved(payload: JsonBody) -> dict[str, Any]:
     decl = declaration_from(payload, saving=False, ignore=("expected_version",))
     return review_declaration(decl).model_dump(mode="json")
 
 
-@api_router.post("/declarations", status_code=201, summary="Create a declaration (version 1)",
-                 responses=EDIT_ERRORS)
-def create(session: SessionDep, payload: JsonBody, response: Response) -> dict[str, Any]:
+@api_router.post("/declarations", status_code=201, summary="Create a declaration (version 1, a draft) "
+                 "of the caller's own unit", responses=EDIT_ERRORS,
+                 dependencies=[needs(Permission.CREATE_DECLARATION)])
+def create(request: Request, session: SessionDep, payload: JsonBody, response: Response) -> dict[str, Any]:
+    actor = principal(request).actor
     decl = declaration_from(payload, saving=True)
+    _check_own_unit(session, actor, decl)
     if (other := _existing_id(session, decl)) is not None:
         raise HTTPException(409, f"已有项目（编号 {other}）是 {decl.unit or decl.department or '-'} "
                                  f"{decl.year or '-'} 年的「{decl.name}」；请编辑它，或改用另一个项目名称")
-    outcome = _store(session, decl, new=True)
+
+    def audit(outcome: Outcome) -> None:
+        created = _existing_id(session, decl)
+        record(session, actor, "declaration.create", object_type="declaration", object_id=created,
+               details={"name": decl.name, "year": decl.year, "unit": decl.unit, "version": 1})
+
+    outcome = _store(session, decl, new=True, then=audit)
     declaration_id = _existing_id(session, decl)
     response.headers["Location"] = f"/api/v1/declarations/{declaration_id}"
     return {"id": declaration_id, "version": 1, "outcome": outcome}
 
 
 @api_router.put("/declarations/{declaration_id}", summary="Save an edit as the next version",
-                responses=EDIT_ERRORS)
-def update(session: SessionDep, declaration_id: int, payload: JsonBody) -> dict[str, Any]:
-    declaration_or_404(session, declaration_id)
+                responses=EDIT_ERRORS, dependencies=[needs(Permission.EDIT_DECLARATION)])
+def update(request: Request, session: SessionDep, declaration_id: int, payload: JsonBody) -> dict[str, Any]:
+    actor = principal(request).actor
+    stored = declaration_or_404(session, declaration_id, request, Permission.EDIT_DECLARATION)
     expected = _expected_version(payload, declaration_id)
     decl = declaration_from(payload, saving=True, ignore=("expected_version",))
-    outcome = _store(session, decl, declaration_id=declaration_id, expected_version=expected)
+    _check_own_unit(session, actor, decl)
+    before = stored.latest_version
+
+    def audit(outcome: Outcome) -> None:
+        if outcome == "unchanged":
+            return  # nothing was stored
+        changes = diff(load_version(session, declaration_id, before), decl)
+        record(session, actor, "declaration.update", object_type="declaration", object_id=declaration_id,
+               details={"name": decl.name, "from_version": before,
+                        "to_version": _latest_version(session, declaration_id),
+                        "fields": [change.key for change in changes.fields],
+                        "indicators": changes.summary.model_dump(exclude={"fields"})})
+
+    outcome = _store(session, decl, declaration_id=declaration_id, expected_version=expected, then=audit)
     return {"id": declaration_id, "version": _latest_version(session, declaration_id), "outcome": outcome}
 
 
@@ -307,13 +372,16 @@ def _edit_page(request: Request, decl: DeclarationModel, declaration_id: int | N
                  for ind in content["indicators"]]})
 
 
-@page_router.get("/declarations/new")
-def new_page(request: Request) -> Response:
+@page_router.get("/declarations/new", dependencies=[needs(Permission.CREATE_DECLARATION)])
+def new_page(request: Request, session: SessionDep) -> Response:
+    """An empty form, its 主管部门 and 实施单位 those of the user's unit (the only ones it may save)."""
     blank = Indicator(name="", target_raw="", target=parse_target(""))
-    return _edit_page(request, DeclarationModel(layout="shanghai-2024", indicators=[blank]), None, None)
+    department, unit = own_unit(session, principal(request).actor)
+    return _edit_page(request, DeclarationModel(layout="shanghai-2024", department=department, unit=unit,
+                                                indicators=[blank]), None, None)
 
 
-@page_router.get("/declarations/{declaration_id}/edit")
+@page_router.get("/declarations/{declaration_id}/edit", dependencies=[needs(Permission.EDIT_DECLARATION)])
 def edit_page(request: Request, session: SessionDep, declaration_id: int) -> Response:
-    stored = declaration_or_404(session, declaration_id)
+    stored = declaration_or_404(session, declaration_id, request, Permission.EDIT_DECLARATION)
     return _edit_page(request, load_version(session, stored), stored.id, stored.latest_version)

@@ -14,11 +14,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from jixiao.access import Permission
 from jixiao.diff import Diff, diff
 from jixiao.store.models import Declaration, DeclarationVersion
 from jixiao.store.repository import list_versions, load_version
 from jixiao.web.api import ERRORS
 from jixiao.web.app import declaration_or_404, get_session, templates
+from jixiao.web.auth import needs
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 api_router = APIRouter(tags=["declarations"])
@@ -47,10 +49,11 @@ class Comparison:
     diff: Diff
 
 
-def compare(session: Session, declaration_id: int, old: int | None, new: int | None,
+def compare(request: Request, session: Session, declaration_id: int, old: int | None, new: int | None,
             messages: Messages) -> Comparison:
-    """Versions ``old`` → ``new`` of a declaration (defaults: see the module doc); HTTP 404 when absent."""
-    stored = declaration_or_404(session, declaration_id)
+    """Versions ``old`` → ``new`` of a declaration (defaults: see the module doc); HTTP 404 when absent
+    or not the caller's to read."""
+    stored = declaration_or_404(session, declaration_id, request)
     new = _existing(stored, stored.latest_version if new is None else new, messages)
     old = _existing(stored, max(1, new - 1) if old is None else old, messages)
     changes = diff(load_version(session, stored, old), load_version(session, stored, new))
@@ -74,12 +77,12 @@ def _version_number(value: str | None, name: str) -> int | None:
     return int(value)
 
 
-@router.get("/declarations/{declaration_id}/diff")
+@router.get("/declarations/{declaration_id}/diff", dependencies=[needs(Permission.READ_DECLARATION)])
 def diff_page(request: Request, session: SessionDep, declaration_id: int,
               old: Annotated[str | None, Query(alias="from", max_length=20)] = None,
               new: Annotated[str | None, Query(alias="to", max_length=20)] = None) -> Response:
-    comparison = compare(session, declaration_id, _version_number(old, "from"), _version_number(new, "to"),
-                         PAGE)
+    comparison = compare(request, session, declaration_id, _version_number(old, "from"),
+                         _version_number(new, "to"), PAGE)
     versions: list[DeclarationVersion] = list_versions(session, comparison.stored)
     name = comparison.stored.name or "（无名称）"
     return templates.TemplateResponse(request, "diff.html", {
@@ -88,12 +91,13 @@ def diff_page(request: Request, session: SessionDep, declaration_id: int,
 
 
 @api_router.get("/declarations/{declaration_id}/diff", responses=ERRORS,
-                summary="The changes between two versions of a declaration")
-def diff_api(session: SessionDep, declaration_id: int,
+                summary="The changes between two versions of a declaration",
+                dependencies=[needs(Permission.READ_DECLARATION)])
+def diff_api(request: Request, session: SessionDep, declaration_id: int,
              old: Annotated[int | None, Query(alias="from", ge=1, description="Default: the one before `to`")
                             ] = None,
              new: Annotated[int | None, Query(alias="to", ge=1, description="Default: the latest")
                             ] = None) -> dict[str, Any]:
-    comparison = compare(session, declaration_id, old, new, API)
+    comparison = compare(request, session, declaration_id, old, new, API)
     return {"id": declaration_id, "from": comparison.old_number, "to": comparison.new_number,
             **comparison.diff.model_dump(mode="json")}

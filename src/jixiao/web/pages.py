@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from jixiao.access import Permission, place_of
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator
 from jixiao.review import CATEGORIES, RULES, Finding
@@ -20,11 +21,11 @@ from jixiao.store.repository import list_versions, load_version
 from jixiao.vocabulary import FIELD_TITLES as FIELDS
 from jixiao.vocabulary import FUNDS_TITLES as FUNDS
 from jixiao.web.app import YearQuery, declaration_or_404, get_session, templates
+from jixiao.web.auth import needs, principal, visibility
+from jixiao.workflow import status_title
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]
-
-
 
 @dataclass
 class IndicatorRow:
@@ -77,7 +78,7 @@ def _sort_links(params: dict[str, Any], sort: str | None) -> dict[str, dict[str,
     return links
 
 
-@router.get("/")
+@router.get("/", dependencies=[needs(Permission.READ_DECLARATION)])
 def project_list(request: Request, session: SessionDep,
                  year: YearQuery = None,
                  department: Annotated[str | None, Query(max_length=200)] = None,
@@ -89,25 +90,28 @@ def project_list(request: Request, session: SessionDep,
                  page: Annotated[int, Query(ge=1)] = 1,
                  size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> Response:
     q = (q or "").strip()
+    scope = visibility(principal(request))
     listing = list_latest(session, year=year, department=department or None, unit=unit or None,
                           nature=nature or None, grade=grade or None, q=q or None, sort=sort or None,
-                          page=page, size=size)
+                          page=page, size=size, scope=scope)
     params = {"q": q, "year": year, "department": department or "", "unit": unit or "",
               "nature": nature or "", "grade": grade or "", "sort": sort or "", "size": listing.size}
     keep = {k: v for k, v in params.items() if v not in (None, "")}
     return templates.TemplateResponse(request, "list.html", {
-        "listing": listing, "choices": choices(session), **params, "title": "项目列表",
+        "listing": listing, "choices": choices(session, scope), **params, "title": "项目列表",
         "sorts": _sort_links(params, sort or None),
         "page_link": lambda n: "/?" + urlencode({**keep, "page": n})})
 
 
-@router.get("/declarations/{declaration_id}")
+@router.get("/declarations/{declaration_id}", dependencies=[needs(Permission.READ_DECLARATION)])
 def project_detail(request: Request, session: SessionDep, declaration_id: int) -> Response:
-    stored = declaration_or_404(session, declaration_id)
+    stored = declaration_or_404(session, declaration_id, request)
     decl: DeclarationModel = load_version(session, stored)
     report = review_declaration(decl)
+    editable = principal(request).may(Permission.EDIT_DECLARATION, place_of(stored))
     return templates.TemplateResponse(request, "detail.html", {
         "title": decl.name or "项目详情", "id": stored.id, "decl": decl, "version": stored.latest_version,
+        "status": stored.status, "status_title": status_title(stored.status), "editable": editable,
         "fields": [(label, getattr(decl, key)) for key, label in FIELDS],
         "funds": [(label, getattr(decl.funds, key)) for key, label in FUNDS],
         "rows": indicator_rows(decl.indicators, report.findings), "report": report,
@@ -115,14 +119,14 @@ def project_detail(request: Request, session: SessionDep, declaration_id: int) -
         "versions": list_versions(session, stored), "severity": SEVERITY_ZH, "categories": CATEGORIES})
 
 
-@router.get("/rules")
+@router.get("/rules", dependencies=[needs(Permission.ANYONE)])
 def rule_list(request: Request) -> Response:
     return templates.TemplateResponse(request, "rules.html", {
         "title": "规则", "rules": [r for _, r in sorted(RULES.items())], "severity": SEVERITY_ZH,
         "categories": CATEGORIES})
 
 
-@router.get("/rules/{code}")
+@router.get("/rules/{code}", dependencies=[needs(Permission.ANYONE)])
 def rule_detail(request: Request, code: str) -> Response:
     rule = RULES.get(code.upper())
     if rule is None:

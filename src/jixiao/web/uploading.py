@@ -9,6 +9,14 @@ file (422), more than :data:`MAX_FILES` files, a file over ``$JIXIAO_MAX_UPLOAD_
 part is spooled to a temporary file and refused as soon as it grows over the limit. Everything wrong
 with one file's content (a content type like ``image/png``, binary data, not a form) is that file's
 failure, reported in the 200 answer beside the files that were imported.
+
+Who: the 填报人 and 单位审核人 import their own unit's forms only, and the 财政审核人 anyone's
+(:func:`jixiao.access.can_import`); a file holding a declaration of another unit fails whole, naming it.
+New declarations are drafts; a file bringing a new version of a submitted, approved or published
+declaration fails whole (:class:`jixiao.store.importing.StatusHook`). Each file is recorded in the audit
+log as ``declaration.import`` (``ok`` in its transaction, ``failed`` afterwards). A browser session's
+CSRF token comes in the ``X-CSRF-Token`` header (upload.js) or the form's ``csrf_token`` field (the form
+posted without JavaScript), checked before anything is imported.
 """
 
 from __future__ import annotations
@@ -21,13 +29,20 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from jixiao.store.importing import import_uploads
+from jixiao.access import Permission
+from jixiao.audit import record
+from jixiao.errors import JixiaoError
+from jixiao.roles import Actor, Role
+from jixiao.store.importing import FileImport, StatusHook, import_uploads
+from jixiao.store.models import Declaration, DeclarationVersion, Organisation
 from jixiao.web.app import ERROR_CODES, templates
+from jixiao.web.auth import CSRF_FIELD, CSRF_HEADER, check_csrf, needs, principal
 
 MIB = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 20 * MIB
@@ -252,10 +267,64 @@ def _status(new: int, updated: int) -> Status:
     return "updated" if updated else "new" if new else "unchanged"
 
 
-def import_one(name: str, data: bytes, session_factory: sessionmaker[Session]) -> FileResult:
-    """Import one file in its own transaction; on success, with the ids of its declarations."""
-    (done,) = import_uploads([(name, data)], session_factory).files
+class OtherUnit(JixiaoError):
+    """A file holds a declaration of a unit that is not the importing user's."""
+
+
+class UnitHook:
+    """What an upload does in each file's transaction, after its declarations are saved (an
+    :data:`~jixiao.store.importing.OnSaved`): a unit user's file must hold its own unit's declarations
+    only (:class:`OtherUnit` otherwise, and nothing of the file stays), then
+    :class:`~jixiao.store.importing.StatusHook` (drafts, the edit lock, the audit entry)."""
+
+    def __init__(self, actor: Actor):
+        self.actor = actor
+        self.status = StatusHook("draft", actor)
+
+    def __call__(self, session: Session, result: FileImport) -> None:
+        if not self.actor.has(Role.FINANCE_REVIEWER):
+            self._own_unit_only(session, result)
+        self.status(session, result)
+
+    def _own_unit_only(self, session: Session, result: FileImport) -> None:
+        unit = session.get(Organisation, self.actor.unit_id) if self.actor.unit_id is not None else None
+        if unit is None:
+            raise OtherUnit("您的账号不属于任何实施单位，不能导入申报表")
+        department = unit.parent.name if unit.parent is not None else None
+        own = f"{department}/{unit.name}" if department else unit.name
+        ids = [saved.id for saved in result.saved]
+        elsewhere = session.execute(
+            select(Declaration.name, Declaration.department, Declaration.unit).where(
+                Declaration.id.in_(ids),
+                or_(Declaration.organisation_id.is_(None), Declaration.organisation_id != unit.id))
+            .order_by(Declaration.id).limit(1)).first()
+        # A new version of a declaration must not take it from another unit (same unit name, other 主管部门).
+        updated = [(saved.id, saved.version - 1) for saved in result.saved if saved.outcome == "updated"]
+        before = [session.execute(select(DeclarationVersion.name, DeclarationVersion.department,
+                                         DeclarationVersion.unit)
+                                  .where(DeclarationVersion.declaration_id == ident,
+                                         DeclarationVersion.number == number)).one()
+                  for ident, number in updated]
+        taken = next((row for row in before if (row.department, row.unit) != (department, unit.name)), None)
+        found = elsewhere or taken
+        if found is not None:
+            theirs = "/".join(part for part in (found.department, found.unit) if part) or "未写明单位"
+            raise OtherUnit(f"项目「{found.name or '（无名称）'}」属于「{theirs}」，不是您的单位「{own}」："
+                            "您只能导入本单位的申报表；本文件未导入")
+
+
+def _record_failure(session_factory: sessionmaker[Session], actor: Actor, name: str, message: str) -> None:
+    """The audit entry of a file that failed (its transaction rolled back: written in one of its own)."""
+    with session_factory() as session, session.begin():
+        record(session, actor, "declaration.import", object_type="file", object_id=name, outcome="failed",
+               details={"file": name, "error": message, "status": "draft"})
+
+
+def import_one(name: str, data: bytes, session_factory: sessionmaker[Session], actor: Actor) -> FileResult:
+    """Import one file in its own transaction as ``actor``; on success, with the ids of its declarations."""
+    (done,) = import_uploads([(name, data)], session_factory, on_saved=UnitHook(actor)).files
     if done.error is not None:
+        _record_failure(session_factory, actor, name, done.error)
         return FileResult(name, "failed", message=done.error)
     new, updated, unchanged = (done.count(o) for o in ("new", "updated", "unchanged"))
     declarations = {s.id: {"id": s.id, "name": s.name, "version": s.version} for s in done.saved}
@@ -263,26 +332,33 @@ def import_one(name: str, data: bytes, session_factory: sessionmaker[Session]) -
                       declarations=list(declarations.values()))
 
 
-async def _import_all(files: Iterable[UploadFile], session_factory: sessionmaker[Session]) -> UploadResult:
+async def _import_all(files: Iterable[UploadFile], session_factory: sessionmaker[Session],
+                      actor: Actor) -> UploadResult:
     results = []
     for upload in files:
         name = safe_file_name(upload.filename)
         content_type = _media_type(upload.content_type)
         if content_type not in ACCEPTED_TYPES:
-            results.append(FileResult(name, "failed", message=f"{name}: 不支持的文件类型 {content_type}；"
-                                                                "请上传 .txt 文本或 .json 文件"))
+            message = f"{name}: 不支持的文件类型 {content_type}；请上传 .txt 文本或 .json 文件"
+            await run_in_threadpool(_record_failure, session_factory, actor, name, message)
+            results.append(FileResult(name, "failed", message=message))
             continue
         data = await upload.read()  # at most the file limit: the parser refused anything larger
-        results.append(await run_in_threadpool(import_one, name, data, session_factory))
+        results.append(await run_in_threadpool(import_one, name, data, session_factory, actor))
     return UploadResult(results)
 
 
 async def receive_upload(request: Request, limits: Limits) -> UploadResult:
-    """Read the multipart body of ``request`` and import its files; :class:`UploadRefused` if it cannot."""
+    """Read the multipart body of ``request`` and import its files; :class:`UploadRefused` if it cannot,
+    HTTP 403 if a browser session sent no valid CSRF token (header or ``csrf_token`` field)."""
     _check_headers(request, limits)
     form = await _parse(request, limits)
     try:
-        return await _import_all(_chosen_files(form), request.app.state.session_factory)
+        who = principal(request)
+        if request.headers.get(CSRF_HEADER) is None:  # else auth.identify has checked the header
+            field_value = form.get(CSRF_FIELD)
+            check_csrf(who, field_value if isinstance(field_value, str) else None)
+        return await _import_all(_chosen_files(form), request.app.state.session_factory, who.actor)
     finally:
         await form.close()
 
@@ -296,11 +372,12 @@ _MULTIPART_BODY = {"requestBody": {"required": True, "content": {"multipart/form
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": f'`{{"error": {{"status": {status}, "code": "{ERROR_CODES[status]}", '
                            f'"message": …}}}}`'}
-    for status in (400, 413, 415, 422)}
+    for status in (400, 401, 403, 413, 415, 422)}
 
 
 @api_router.post("/import", summary="Import uploaded files (multipart `files`), each in its own transaction",
-                 openapi_extra=_MULTIPART_BODY, responses=_ERRORS)
+                 openapi_extra=_MULTIPART_BODY, responses=_ERRORS,
+                 dependencies=[needs(Permission.IMPORT, multipart=True)])
 async def import_route(request: Request) -> dict[str, Any]:
     """``{"new", "updated", "unchanged", "failed": [{"file", "message"}], "files": [{"file", "status",
     "new", "updated", "unchanged", "message", "declarations": [{"id", "name", "version"}]}]}``."""
@@ -318,12 +395,12 @@ def _page(request: Request, limits: Limits, *, result: UploadResult | None = Non
         "max_file_size": size_text(limits.file_bytes)}, status_code=status)
 
 
-@page_router.get("/upload")
+@page_router.get("/upload", dependencies=[needs(Permission.IMPORT)])
 def upload_page(request: Request) -> Response:
     return _page(request, Limits.from_env())
 
 
-@page_router.post("/upload")
+@page_router.post("/upload", dependencies=[needs(Permission.IMPORT, multipart=True)])
 async def upload_form(request: Request) -> Response:
     """The form posted without JavaScript: the same import, its summary rendered on the page."""
     limits = Limits.from_env()

@@ -27,10 +27,13 @@
   // -- talking to the API --------------------------------------------------------------------------
 
   /** POST/PUT `body` as JSON; resolves to {status, ok, data}, data being the parsed JSON answer. */
+  // The session's CSRF token (base.html's meta): every POST/PUT of a logged-in browser sends it back.
+  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
   async function send(method, url, body) {
     const response = await fetch(url, {
       method,
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken },
       body: JSON.stringify(body),
     });
     let data = null;

@@ -15,6 +15,8 @@
   var rows = summary.querySelector("#upload-files tbody");
   var maxBytes = Number(form.getAttribute("data-max-bytes")) || Infinity;
   var LABELS = { "new": "新增", updated: "更新", unchanged: "未变", failed: "失败" };
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrfToken = csrfMeta ? csrfMeta.getAttribute("content") : "";  // the session's (base.html)
 
   function sizeText(bytes) {
     if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1).replace(/\.0$/, "") + " MB"; }
@@ -50,6 +52,7 @@
       xhr.open("POST", form.getAttribute("data-api"));
       xhr.responseType = "json";
       xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-CSRF-Token", csrfToken);
       xhr.upload.onprogress = function (event) {
         if (event.lengthComputable && event.total) { onBytes(file.size * event.loaded / event.total); }
       };
