@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import EllipsisType
+from typing import Any
 
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -334,12 +335,36 @@ def unlock(session: Session, user: UserAccount) -> None:
 def actor_for(user: UserAccount, address: str | None = None) -> Actor:
     """The :class:`~jixiao.roles.Actor` ``user`` acts as: a unit user's department is its unit's parent."""
     organisation = user.organisation
+    return _actor(user.id, user.username, user.roles, organisation.kind if organisation else None,
+                  organisation.id if organisation else None, organisation.parent_id if organisation else None,
+                  address)
+
+
+def actor_columns() -> list[Any]:
+    """What :func:`actor_from_row` needs, for a SELECT joined with ``user_account`` and (outer)
+    ``organisation``: checking a session or a token on each request is then one query, with no ORM
+    objects built (:func:`jixiao.accounts.sessions.resolve_session_info`)."""
+    roles = (select(func.aggregate_strings(UserRole.role, " ")).where(UserRole.user_id == UserAccount.id)
+             .scalar_subquery())
+    return [UserAccount.id, UserAccount.username, UserAccount.active, Organisation.kind, Organisation.id,
+            Organisation.parent_id, roles]
+
+
+def actor_from_row(row: Sequence[Any], address: str | None) -> Actor:
+    """The actor of the last ``len(actor_columns())`` values of ``row``."""
+    user_id, username, _active, kind, organisation_id, parent_id, roles = row[-7:]
+    return _actor(user_id, username, frozenset(Role(r) for r in (roles or "").split()), kind, organisation_id,
+                  parent_id, address)
+
+
+def _actor(user_id: int, username: str, roles: frozenset[Role], kind: str | None, organisation_id: int | None,
+           parent_id: int | None, address: str | None) -> Actor:
     unit_id = department_id = None
-    if organisation is not None and organisation.kind == "unit":
-        unit_id, department_id = organisation.id, organisation.parent_id
-    elif organisation is not None and organisation.kind == "department":
-        department_id = organisation.id
-    return Actor(user_id=user.id, username=user.username, roles=user.roles, unit_id=unit_id,
+    if kind == "unit":
+        unit_id, department_id = organisation_id, parent_id
+    elif kind == "department":
+        department_id = organisation_id
+    return Actor(user_id=user_id, username=username, roles=roles, unit_id=unit_id,
                  department_id=department_id, address=address)
 
 

@@ -51,7 +51,7 @@ from jixiao.accounts import (
 from jixiao.accounts.errors import LOGIN_FAILED
 from jixiao.audit import record
 from jixiao.roles import Actor
-from jixiao.web.app import get_session, templates
+from jixiao.web.app import templates
 from jixiao.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -61,6 +61,7 @@ from jixiao.web.auth import (
     new_token,
     principal,
 )
+from jixiao.web.database import get_session
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]

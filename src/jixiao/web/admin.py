@@ -46,8 +46,9 @@ from jixiao.accounts.users import organisation_label, parse_roles, sorted_roles
 from jixiao.audit import record
 from jixiao.roles import ADMIN_ROLES, DEPARTMENT_ROLES, UNIT_ROLES, Role
 from jixiao.store.models import Organisation
-from jixiao.web.app import get_session, templates
+from jixiao.web.app import templates
 from jixiao.web.auth import forget_policy, needs, principal
+from jixiao.web.database import get_session
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -15,8 +15,9 @@ from jixiao.review import review as review_declaration
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
 from jixiao.store.repository import list_versions, load_version
 from jixiao.text import money_json
-from jixiao.web.app import ERROR_CODES, YearQuery, declaration_or_404, get_session, templates
+from jixiao.web.app import ERROR_CODES, YearQuery, declaration_or_404, templates
 from jixiao.web.auth import needs, principal, visibility
+from jixiao.web.database import get_session
 
 router = APIRouter(tags=["declarations"])
 docs_router = APIRouter(include_in_schema=False)

@@ -8,7 +8,7 @@ is a 422 in the API and a 400 page in the browser.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -76,12 +76,6 @@ def _blank_is_none(value: Any) -> Any:
 
 YearQuery = Annotated[Annotated[int, Field(ge=1900, le=2999)] | None, BeforeValidator(_blank_is_none),
                       Query(description="年度")]
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """A session per request (FastAPI dependency), closed when the response is done."""
-    with request.app.state.session_factory() as session:
-        yield session
 
 
 def declaration_or_404(session: Session, declaration_id: int, caller: Request | Principal,

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from jixiao.access import Permission
 from jixiao.audit import ACTIONS, OUTCOMES, AuditEntry, count_entries, entries, export, record, verify
-from jixiao.web.app import get_session, templates
+from jixiao.web.app import templates
 from jixiao.web.auth import needs, principal
+from jixiao.web.database import get_session
 
 page_router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 api_router = APIRouter(tags=["audit"])

@@ -29,17 +29,19 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from jixiao.access import UNIT_MEMBERS, DeclarationPlace, Permission, allowed, declaration_visibility
 from jixiao.roles import PUBLIC, Actor, Role
 from jixiao.store.listing import Scope
+from jixiao.web.database import get_session
 
 SESSION_COOKIE = "jixiao_session"
 LOGIN_CSRF_COOKIE = "jixiao_login_csrf"  # double-submit token of the login form (no session yet)
@@ -177,17 +179,18 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def identify(request: Request) -> None:
+async def identify(request: Request, session: Annotated[Session, Depends(get_session)]) -> None:
     """App-wide dependency: find the caller, refuse routes without a declared permission, check CSRF.
 
-    The lookup opens a short database session of its own (not the route's), so that what it writes
-    (a session's ``last_seen_at``, an expired session ended) commits whatever the route does.
+    The lookup uses the request's database session (the route's too) and commits before the route
+    runs, so that what it writes (a session's ``last_seen_at``, an expired session ended) is kept
+    whatever the route does, and the route starts a transaction of its own.
     """
     route = request.scope.get("route")
     declared = _route_needs(route) if isinstance(route, APIRoute) else None
     if isinstance(route, APIRoute) and declared is None:
         raise HTTPException(403, f"{request.method} {route.path} 没有声明访问权限（needs），已拒绝")
-    who = await run_in_threadpool(_resolve, request)
+    who = await run_in_threadpool(_resolve, request, session)
     request.state.principal = who
     if request.method in SAFE_METHODS or who.via != "session":
         return
@@ -209,7 +212,7 @@ def forget_policy(request: Request) -> None:
     request.app.state.policy_cache = None
 
 
-def _resolve(request: Request) -> Principal:
+def _resolve(request: Request, session: Session) -> Principal:
     authorization = request.headers.get("authorization", "")
     cookie = request.cookies.get(SESSION_COOKIE)
     if not authorization and not cookie:
@@ -217,7 +220,7 @@ def _resolve(request: Request) -> Principal:
     from jixiao.accounts import load_policy, resolve_session_info, resolve_token
 
     address = client_address(request)
-    with request.app.state.session_factory() as session, session.begin():
+    try:
         if authorization:
             scheme, _, token = authorization.partition(" ")
             bearer = scheme.lower() == "bearer"
@@ -231,6 +234,8 @@ def _resolve(request: Request) -> Principal:
         if cache is None or time.monotonic() - cache[0] > _POLICY_SECONDS:
             cache = request.app.state.policy_cache = (time.monotonic(), load_policy(session))
         active = resolve_session_info(session, cookie, address=address, policy=cache[1])
+    finally:
+        session.commit()
     if active is None:
         return ANONYMOUS  # an ended session: the public again (pages offer 登录)
     return Principal(active.actor, "session", csrf_token=active.csrf_token, session_id=active.session_id)

@@ -33,8 +33,9 @@ from jixiao.store.models import Declaration, Finding, Indicator
 from jixiao.store.types import Money
 from jixiao.text import money_json
 from jixiao.vocabulary import canonical_level1, canonical_level2
-from jixiao.web.app import YearQuery, get_session, money, templates
+from jixiao.web.app import YearQuery, money, templates
 from jixiao.web.auth import needs, principal, visibility
+from jixiao.web.database import get_session
 
 ECHARTS_VERSION = "6.1.0"  # the file static/vendor/echarts-<version>.min.js, copied by `make vendor`
 ECHARTS_SCRIPT = f"/static/vendor/echarts-{ECHARTS_VERSION}.min.js"

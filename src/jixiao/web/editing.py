@@ -48,8 +48,9 @@ from jixiao.store.repository import Outcome, StoreError, get_declaration, load_v
 from jixiao.store.types import money_problem
 from jixiao.targets import check_target, parse_target
 from jixiao.web.api import ERRORS
-from jixiao.web.app import ERROR_CODES, declaration_or_404, get_session, templates
+from jixiao.web.app import ERROR_CODES, declaration_or_404, templates
 from jixiao.web.auth import needs, principal
+from jixiao.web.database import get_session
 from jixiao.web.pages import FIELDS, FUNDS
 from jixiao.workflow import ensure_editable
 

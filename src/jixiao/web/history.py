@@ -19,8 +19,9 @@ from jixiao.diff import Diff, diff
 from jixiao.store.models import Declaration, DeclarationVersion
 from jixiao.store.repository import list_versions, load_version
 from jixiao.web.api import ERRORS
-from jixiao.web.app import declaration_or_404, get_session, templates
+from jixiao.web.app import declaration_or_404, templates
 from jixiao.web.auth import needs
+from jixiao.web.database import get_session
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 api_router = APIRouter(tags=["declarations"])

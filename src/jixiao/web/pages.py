@@ -20,8 +20,9 @@ from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS,
 from jixiao.store.repository import list_versions, load_version
 from jixiao.vocabulary import FIELD_TITLES as FIELDS
 from jixiao.vocabulary import FUNDS_TITLES as FUNDS
-from jixiao.web.app import YearQuery, declaration_or_404, get_session, templates
+from jixiao.web.app import YearQuery, declaration_or_404, templates
 from jixiao.web.auth import needs, principal, visibility
+from jixiao.web.database import get_session
 from jixiao.workflow import status_title
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

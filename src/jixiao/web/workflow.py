@@ -47,8 +47,9 @@ from jixiao.audit import record
 from jixiao.errors import UsageError
 from jixiao.roles import Actor, Role
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator
-from jixiao.web.app import WORKFLOW_STATUS, error_body, get_session, templates
+from jixiao.web.app import WORKFLOW_STATUS, error_body, templates
 from jixiao.web.auth import Principal, needs, principal
+from jixiao.web.database import get_session
 
 page_router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 api_router = APIRouter(tags=["workflow"])
