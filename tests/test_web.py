@@ -72,7 +72,8 @@ def test_the_list_pages(client):
     assert 'id="funds-total">14,386,098.00<' in second  # the total of every match, not of the page
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "size=0", "size=100000", "year=abc", "page=-1"])
+@pytest.mark.parametrize("query", ["page=0", "page=x", "size=0", "size=100000", "year=abc", "page=-1",
+                                   "page=769160943504873216"])
 def test_a_bad_parameter_on_the_list_is_a_400_page(client, query):
     response = client.get(f"/?{query}")
     assert response.status_code == 400
@@ -179,6 +180,11 @@ def test_api_detail_versions_and_review(client, school_id):
     ("/api/v1/declarations?page=0", 422, "invalid_parameter"),
     ("/api/v1/declarations?size=100000", 422, "invalid_parameter"),
     ("/api/v1/declarations?year=abc", 422, "invalid_parameter"),
+    # Beyond a 64-bit integer (found by make fuzz: the driver overflowed, a 500)
+    ("/api/v1/declarations/32589158477190044731", 422, "invalid_parameter"),
+    ("/api/v1/declarations/-9121845678993183997454521991168/workflow", 422, "invalid_parameter"),
+    ("/api/v1/declarations/1/diff?from=1&to=99999999999999999999", 422, "invalid_parameter"),
+    ("/api/v1/declarations?page=769160943504873216", 422, "invalid_parameter"),
 ])
 def test_api_errors_have_one_shape(client, path, status, code):
     assert_error(client.get(path), status, code)

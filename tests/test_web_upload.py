@@ -8,7 +8,9 @@ tests/test_web_access.py's.
 
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
@@ -127,6 +129,39 @@ def test_a_file_that_cannot_be_read_fails_alone_and_stores_nothing(client, name,
     assert failed["file"] == name and failed["message"].startswith(expected)
     assert body["files"] == [{"file": name, "status": "failed", "new": 0, "updated": 0, "unchanged": 0,
                               "message": failed["message"], "declarations": []}]
+    assert store_state(client) == before
+
+
+OOXML = "application/vnd.openxmlformats-officedocument"
+
+
+@pytest.fixture(scope="module")
+def zip_bomb() -> bytes:
+    """A 100 MB run of zeros deflated into a zip of about 100 KB, with the names of an XLSX file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            zeros = bytes(1 << 20)
+            for _ in range(100):
+                member.write(zeros)
+    assert len(buffer.getvalue()) < 1 << 20
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("name", "content_type", "expected"), [
+    ("bomb.xlsx", f"{OOXML}.spreadsheetml.sheet", "不支持的文件类型"),
+    ("bomb.docx", f"{OOXML}.wordprocessingml.document", "不支持的文件类型"),
+    ("bomb.xlsx", "application/octet-stream", "expected a text (.txt) or Jixiao JSON (.json) file"),
+])
+def test_a_zip_bomb_fails_alone_and_stores_nothing(client, zip_bomb, name, content_type, expected):
+    """XLSX and DOCX are zip files: one that inflates to 100 MB is refused like any file that is not a
+    form, not unpacked into memory; the store is unchanged."""
+    before = store_state(client)
+    body = upload(client, (name, zip_bomb, content_type)).json()
+    [failed] = body["failed"]
+    assert failed["file"] == name and failed["message"].startswith(f"{name}: {expected}")
+    assert (body["new"], body["updated"], body["unchanged"]) == (0, 0, 0)
     assert store_state(client) == before
 
 

@@ -51,7 +51,7 @@ from jixiao.accounts import (
 from jixiao.accounts.errors import LOGIN_FAILED
 from jixiao.audit import record
 from jixiao.roles import Actor
-from jixiao.web.app import templates
+from jixiao.web.app import RowId, templates
 from jixiao.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -284,7 +284,7 @@ def token_create(request: Request, session: SessionDep,
 
 
 @router.post("/account/tokens/{token_id}/revoke", dependencies=OWN)
-def token_revoke(request: Request, session: SessionDep, token_id: int) -> Response:
+def token_revoke(request: Request, session: SessionDep, token_id: RowId) -> Response:
     who = principal(request)
     user = _own_user(session, who)
     if not revoke_token(session, token_id, user):

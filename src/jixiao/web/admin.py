@@ -46,7 +46,7 @@ from jixiao.accounts.users import organisation_label, parse_roles, sorted_roles
 from jixiao.audit import record
 from jixiao.roles import ADMIN_ROLES, DEPARTMENT_ROLES, UNIT_ROLES, Role
 from jixiao.store.models import Organisation
-from jixiao.web.app import templates
+from jixiao.web.app import RowId, templates
 from jixiao.web.auth import forget_policy, needs, principal
 from jixiao.web.database import get_session
 
@@ -165,23 +165,23 @@ def _user_action(request: Request, session: Session, user_id: int, action: str) 
 
 
 @router.post("/admin/users/{user_id}/deactivate", dependencies=USERS)
-def user_deactivate(request: Request, session: SessionDep, user_id: int) -> Response:
+def user_deactivate(request: Request, session: SessionDep, user_id: RowId) -> Response:
     """Stop the user logging in: its sessions end and its API tokens are revoked."""
     return _user_action(request, session, user_id, "user.disable")
 
 
 @router.post("/admin/users/{user_id}/reactivate", dependencies=USERS)
-def user_reactivate(request: Request, session: SessionDep, user_id: int) -> Response:
+def user_reactivate(request: Request, session: SessionDep, user_id: RowId) -> Response:
     return _user_action(request, session, user_id, "user.enable")
 
 
 @router.post("/admin/users/{user_id}/unlock", dependencies=USERS)
-def user_unlock(request: Request, session: SessionDep, user_id: int) -> Response:
+def user_unlock(request: Request, session: SessionDep, user_id: RowId) -> Response:
     return _user_action(request, session, user_id, "user.unlock")
 
 
 @router.post("/admin/users/{user_id}/password", dependencies=USERS)
-def user_password_reset(request: Request, session: SessionDep, user_id: int) -> Response:
+def user_password_reset(request: Request, session: SessionDep, user_id: RowId) -> Response:
     """A new generated password for the user, shown once; its sessions end."""
     who = principal(request)
     user = _user(session, user_id)
@@ -216,7 +216,7 @@ def roles_page(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/admin/roles/{user_id}", dependencies=ROLES)
-def roles_change(request: Request, session: SessionDep, user_id: int,
+def roles_change(request: Request, session: SessionDep, user_id: RowId,
                  roles: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006 (FastAPI copies it)
                  organisation: Annotated[str, Form(max_length=400)] = "") -> Response:
     """Replace the user's roles and organisation; its sessions end, so the new rights apply at once."""

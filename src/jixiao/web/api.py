@@ -15,7 +15,7 @@ from jixiao.review import review as review_declaration
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
 from jixiao.store.repository import list_versions, load_version
 from jixiao.text import money_json
-from jixiao.web.app import ERROR_CODES, YearQuery, declaration_or_404, templates
+from jixiao.web.app import ERROR_CODES, PageQuery, RowId, YearQuery, declaration_or_404, templates
 from jixiao.web.auth import needs, principal, visibility
 from jixiao.web.database import get_session
 
@@ -43,7 +43,7 @@ def declarations(request: Request, session: SessionDep, year: YearQuery = None,
                  sort: Annotated[str | None, Query(pattern="^(" + "|".join(SORTS) + ")?$",
                                                    description="name (pinyin), year, funds; - for descending"
                                                    )] = None,
-                 page: Annotated[int, Query(ge=1)] = 1,
+                 page: PageQuery = 1,
                  size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> dict[str, Any]:
     listing = list_latest(session, year=year, department=department or None, unit=unit or None,
                           nature=nature or None, grade=grade or None, q=(q or "").strip() or None,
@@ -60,7 +60,7 @@ def declarations(request: Request, session: SessionDep, year: YearQuery = None,
 
 @router.get("/declarations/{declaration_id}", summary="The latest version of a declaration",
             responses=ERRORS, dependencies=READ)
-def declaration(request: Request, session: SessionDep, declaration_id: int) -> dict[str, Any]:
+def declaration(request: Request, session: SessionDep, declaration_id: RowId) -> dict[str, Any]:
     stored = declaration_or_404(session, declaration_id, request)
     content = declaration_json(load_version(session, stored))
     return {"id": stored.id, "version": stored.latest_version, "status": stored.status, **content}
@@ -68,7 +68,7 @@ def declaration(request: Request, session: SessionDep, declaration_id: int) -> d
 
 @router.get("/declarations/{declaration_id}/versions", summary="The versions of a declaration, oldest first",
             responses=ERRORS, dependencies=READ)
-def versions(request: Request, session: SessionDep, declaration_id: int) -> dict[str, Any]:
+def versions(request: Request, session: SessionDep, declaration_id: RowId) -> dict[str, Any]:
     stored = declaration_or_404(session, declaration_id, request)
     return {"id": stored.id, "versions": [
         {"number": v.number, "created_at": v.created_at.isoformat(), "source": v.source,
@@ -78,7 +78,7 @@ def versions(request: Request, session: SessionDep, declaration_id: int) -> dict
 
 @router.get("/declarations/{declaration_id}/review", summary="The review report of the latest version",
             responses=ERRORS, dependencies=READ)
-def review(request: Request, session: SessionDep, declaration_id: int) -> dict[str, Any]:
+def review(request: Request, session: SessionDep, declaration_id: RowId) -> dict[str, Any]:
     stored = declaration_or_404(session, declaration_id, request)
     report = review_declaration(load_version(session, stored))
     return {"id": stored.id, "version": stored.latest_version, **report.model_dump(mode="json")}

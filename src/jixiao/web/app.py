@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -73,6 +74,14 @@ def _blank_is_none(value: Any) -> Any:
     """A filter left at 全部 is sent as ``year=``: the same as no filter."""
     return None if value == "" else value
 
+
+#: The largest id or number either database stores (a signed 64-bit integer): beyond it a path or
+#: query value is a 404/422 here, not an overflow in the driver.
+MAX_INT = 2**63 - 1
+#: The id of a stored row in a path (``/declarations/{declaration_id}``): a positive 64-bit integer.
+RowId = Annotated[int, PathParam(ge=1, le=MAX_INT, description="编号")]
+#: A page of a list: far beyond any list, yet small enough that page × size stays an exact offset.
+PageQuery = Annotated[int, Query(ge=1, le=1_000_000, description="页码")]
 
 YearQuery = Annotated[Annotated[int, Field(ge=1900, le=2999)] | None, BeforeValidator(_blank_is_none),
                       Query(description="年度")]

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from jixiao.access import Permission
 from jixiao.audit import ACTIONS, OUTCOMES, AuditEntry, count_entries, entries, export, record, verify
-from jixiao.web.app import templates
+from jixiao.web.app import PageQuery, templates
 from jixiao.web.auth import needs, principal
 from jixiao.web.database import get_session
 
@@ -105,7 +105,7 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
 
 @page_router.get("/audit", dependencies=[needs(Permission.READ_AUDIT)])
 def audit_page(request: Request, session: SessionDep, found: FiltersDep,
-               page: Annotated[int, Query(ge=1)] = 1,
+               page: PageQuery = 1,
                verify_log: Annotated[bool, Query(alias="verify")] = False) -> Response:
     count = count_entries(session, **found.query())
     pages = max(1, -(-count // PAGE_SIZE))
@@ -143,7 +143,7 @@ def audit_export(request: Request,
 
 @api_router.get("/audit", summary="Audit log entries, newest first (审计管理员 only)",
                 dependencies=[needs(Permission.READ_AUDIT)])
-def audit_api(session: SessionDep, found: FiltersDep, page: Annotated[int, Query(ge=1)] = 1,
+def audit_api(session: SessionDep, found: FiltersDep, page: PageQuery = 1,
               size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE) -> dict[str, Any]:
     count = count_entries(session, **found.query())
     shown = entries(session, **found.query(), limit=size, offset=(page - 1) * size)

@@ -48,7 +48,7 @@ from jixiao.store.repository import Outcome, StoreError, get_declaration, load_v
 from jixiao.store.types import money_problem
 from jixiao.targets import check_target, parse_target
 from jixiao.web.api import ERRORS
-from jixiao.web.app import ERROR_CODES, declaration_or_404, templates
+from jixiao.web.app import ERROR_CODES, RowId, declaration_or_404, templates
 from jixiao.web.auth import needs, principal
 from jixiao.web.database import get_session
 from jixiao.web.pages import FIELDS, FUNDS
@@ -334,7 +334,7 @@ def create(request: Request, session: SessionDep, payload: JsonBody, response: R
 
 @api_router.put("/declarations/{declaration_id}", summary="Save an edit as the next version",
                 responses=EDIT_ERRORS, dependencies=[needs(Permission.EDIT_DECLARATION)])
-def update(request: Request, session: SessionDep, declaration_id: int, payload: JsonBody) -> dict[str, Any]:
+def update(request: Request, session: SessionDep, declaration_id: RowId, payload: JsonBody) -> dict[str, Any]:
     actor = principal(request).actor
     stored = declaration_or_404(session, declaration_id, request, Permission.EDIT_DECLARATION)
     expected = _expected_version(payload, declaration_id)
@@ -383,6 +383,6 @@ def new_page(request: Request, session: SessionDep) -> Response:
 
 
 @page_router.get("/declarations/{declaration_id}/edit", dependencies=[needs(Permission.EDIT_DECLARATION)])
-def edit_page(request: Request, session: SessionDep, declaration_id: int) -> Response:
+def edit_page(request: Request, session: SessionDep, declaration_id: RowId) -> Response:
     stored = declaration_or_404(session, declaration_id, request, Permission.EDIT_DECLARATION)
     return _edit_page(request, load_version(session, stored), stored.id, stored.latest_version)

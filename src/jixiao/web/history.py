@@ -19,7 +19,7 @@ from jixiao.diff import Diff, diff
 from jixiao.store.models import Declaration, DeclarationVersion
 from jixiao.store.repository import list_versions, load_version
 from jixiao.web.api import ERRORS
-from jixiao.web.app import declaration_or_404, templates
+from jixiao.web.app import MAX_INT, RowId, declaration_or_404, templates
 from jixiao.web.auth import needs
 from jixiao.web.database import get_session
 
@@ -73,13 +73,13 @@ def _version_number(value: str | None, name: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_INT:
         raise HTTPException(400, NOT_A_NUMBER.format(value=value, name=name))
     return int(value)
 
 
 @router.get("/declarations/{declaration_id}/diff", dependencies=[needs(Permission.READ_DECLARATION)])
-def diff_page(request: Request, session: SessionDep, declaration_id: int,
+def diff_page(request: Request, session: SessionDep, declaration_id: RowId,
               old: Annotated[str | None, Query(alias="from", max_length=20)] = None,
               new: Annotated[str | None, Query(alias="to", max_length=20)] = None) -> Response:
     comparison = compare(request, session, declaration_id, _version_number(old, "from"),
@@ -94,10 +94,10 @@ def diff_page(request: Request, session: SessionDep, declaration_id: int,
 @api_router.get("/declarations/{declaration_id}/diff", responses=ERRORS,
                 summary="The changes between two versions of a declaration",
                 dependencies=[needs(Permission.READ_DECLARATION)])
-def diff_api(request: Request, session: SessionDep, declaration_id: int,
-             old: Annotated[int | None, Query(alias="from", ge=1, description="Default: the one before `to`")
-                            ] = None,
-             new: Annotated[int | None, Query(alias="to", ge=1, description="Default: the latest")
+def diff_api(request: Request, session: SessionDep, declaration_id: RowId,
+             old: Annotated[int | None, Query(alias="from", ge=1, le=MAX_INT,
+                                              description="Default: the one before `to`")] = None,
+             new: Annotated[int | None, Query(alias="to", ge=1, le=MAX_INT, description="Default: the latest")
                             ] = None) -> dict[str, Any]:
     comparison = compare(request, session, declaration_id, old, new, API)
     return {"id": declaration_id, "from": comparison.old_number, "to": comparison.new_number,

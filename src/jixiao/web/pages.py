@@ -20,7 +20,7 @@ from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS,
 from jixiao.store.repository import list_versions, load_version
 from jixiao.vocabulary import FIELD_TITLES as FIELDS
 from jixiao.vocabulary import FUNDS_TITLES as FUNDS
-from jixiao.web.app import YearQuery, declaration_or_404, templates
+from jixiao.web.app import PageQuery, RowId, YearQuery, declaration_or_404, templates
 from jixiao.web.auth import needs, principal, visibility
 from jixiao.web.database import get_session
 from jixiao.workflow import status_title
@@ -88,7 +88,7 @@ def project_list(request: Request, session: SessionDep,
                  grade: Annotated[str | None, Query(pattern=GRADE_PATTERN)] = None,
                  q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
                  sort: Annotated[str | None, Query(pattern=SORT_PATTERN)] = None,
-                 page: Annotated[int, Query(ge=1)] = 1,
+                 page: PageQuery = 1,
                  size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50) -> Response:
     q = (q or "").strip()
     scope = visibility(principal(request))
@@ -105,7 +105,7 @@ def project_list(request: Request, session: SessionDep,
 
 
 @router.get("/declarations/{declaration_id}", dependencies=[needs(Permission.READ_DECLARATION)])
-def project_detail(request: Request, session: SessionDep, declaration_id: int) -> Response:
+def project_detail(request: Request, session: SessionDep, declaration_id: RowId) -> Response:
     stored = declaration_or_404(session, declaration_id, request)
     decl: DeclarationModel = load_version(session, stored)
     report = review_declaration(decl)

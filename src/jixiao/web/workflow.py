@@ -47,7 +47,7 @@ from jixiao.audit import record
 from jixiao.errors import UsageError
 from jixiao.roles import Actor, Role
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator
-from jixiao.web.app import WORKFLOW_STATUS, error_body, templates
+from jixiao.web.app import WORKFLOW_STATUS, PageQuery, RowId, error_body, templates
 from jixiao.web.auth import Principal, needs, principal
 from jixiao.web.database import get_session
 
@@ -232,14 +232,14 @@ class TransitionBody(BaseModel):
 @api_router.get("/declarations/{declaration_id}/workflow", summary="The declaration's workflow: status, "
                 "the caller's actions, history, review comments", responses=_ERRORS,
                 dependencies=[needs(Permission.READ_DECLARATION)])
-def workflow_state(request: Request, session: SessionDep, declaration_id: int) -> dict[str, Any]:
+def workflow_state(request: Request, session: SessionDep, declaration_id: RowId) -> dict[str, Any]:
     return workflow_json(session, principal(request), declaration_id)
 
 
 @api_router.post("/declarations/{declaration_id}/transitions", summary="Take a workflow step "
                  "(submit, approve, return, publish, withdraw)", responses=_ERRORS,
                  dependencies=[needs(Permission.REVIEW)])
-def take_transition(request: Request, session: SessionDep, declaration_id: int,
+def take_transition(request: Request, session: SessionDep, declaration_id: RowId,
                     body: Annotated[TransitionBody, Body()]) -> Response:
     who = principal(request)
     step = Step(body.action, body.comment, body.indicator_comments, body.expected_status)
@@ -254,7 +254,7 @@ def take_transition(request: Request, session: SessionDep, declaration_id: int,
                 "declarations", dependencies=[needs(Permission.LOGGED_IN)])
 def todo_api(request: Request, session: SessionDep,
              status: Annotated[workflow.Status | None, Query(description="Only this status")] = None,
-             page: Annotated[int, Query(ge=1)] = 1,
+             page: PageQuery = 1,
              size: Annotated[int, Query(ge=1, le=500)] = TODO_PAGE) -> dict[str, Any]:
     waiting = todo_page_of(session, principal(request).actor, status, page, size)
     return {"counts": {s.value: n for s, n in waiting.counts.items()}, "total": waiting.total,
@@ -295,7 +295,7 @@ def todo_page_of(session: Session, actor: Actor, status: workflow.Status | None,
 @page_router.get("/todo", dependencies=[needs(Permission.LOGGED_IN)])
 def todo_page(request: Request, session: SessionDep,
               status: Annotated[workflow.Status | None, Query()] = None,
-              page: Annotated[int, Query(ge=1)] = 1) -> Response:
+              page: PageQuery = 1) -> Response:
     waiting = todo_page_of(session, principal(request).actor, status, page, TODO_PAGE)
     pages = max(1, -(-waiting.count // TODO_PAGE))
     keep = {"status": status.value} if status else {}
@@ -456,7 +456,7 @@ async def _form(request: Request) -> Any:
 
 
 @page_router.post("/declarations/{declaration_id}/transitions", dependencies=[needs(Permission.REVIEW)])
-async def transition_form(request: Request, declaration_id: int) -> Response:
+async def transition_form(request: Request, declaration_id: RowId) -> Response:
     """The panel's forms: take the step and come back to the page, or show it again with the refusal."""
     step = _form_step(await _form(request))
     who = principal(request)
@@ -475,7 +475,7 @@ async def transition_form(request: Request, declaration_id: int) -> Response:
 
 @page_router.post("/declarations/{declaration_id}/comments/{comment_id}/resolve",
                   dependencies=[needs(Permission.LOGGED_IN)])
-async def resolve_form(request: Request, declaration_id: int, comment_id: int) -> Response:
+async def resolve_form(request: Request, declaration_id: RowId, comment_id: RowId) -> Response:
     """已处理: the comment's author, or the declaration's unit while it can be edited."""
     await _form(request)
     who = principal(request)
