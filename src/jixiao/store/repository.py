@@ -183,25 +183,39 @@ def save_prepared(session: Session, items: Sequence[Prepared], *, declaration_id
 
 
 def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[str, _Latest]) -> None:
-    """Insert the planned versions (and any new declarations), then point each declaration at its last."""
+    """Insert the planned versions, each new declaration already pointing at its last one, and point
+    the declarations that were there at theirs.
+
+    The ids are taken first, so that a new declaration row is written once, complete: its ten indexes
+    are not written twice (an insert, then an update of the same columns)."""
     # The first write: on SQLite it takes the database's write lock, under which _take_ids reads.
     session.execute(update(StoreState).where(StoreState.id == 1).values(generation=StoreState.generation + 1))
     session.info.pop("jixiao.generation", None)  # what jixiao.store.cache read of it before
     organisations = _organisations(session, [item for item, _ in writes])
     now = _now()
     fresh = [key for key, state in latest.items() if state.id is None]
-    if fresh:
-        first = {item.key: item for item, _ in reversed(writes)}
-        ids = _take_ids(session, Declaration.__table__, len(fresh))
-        for key, ident in zip(fresh, ids, strict=True):
-            latest[key].id = ident
-        _insert(session, Declaration.__table__, _DECLARATION_COLUMNS, [
-            (latest[key].id, key, first[key].unit, first[key].year, first[key].name, 0, now, now)
-            for key in fresh])
-
+    for key, ident in zip(fresh, _take_ids(session, Declaration.__table__, len(fresh)), strict=True):
+        latest[key].id = ident
     version_ids = _take_ids(session, DeclarationVersion.__table__, len(writes))
-    version_columns = ("id", "declaration_id", "number", "created_at", *writes[0][0].version)
-    _insert(session, DeclarationVersion.__table__, version_columns, [
+    last: dict[str, tuple[Prepared, int, int]] = {}  # each declaration's last version in this batch
+    for (item, number), vid in zip(writes, version_ids, strict=True):
+        last[item.key] = (item, number, vid)
+
+    summary = tuple(writes[0][0].summary)
+    columns = ("identity_key", "unit", "year", "name", "organisation_id", "latest_version",
+               "latest_version_id", "updated_at", *summary)
+
+    def row(key: str) -> tuple[Any, ...]:
+        item, number, vid = last[key]
+        organisation = organisations.get((item.department, item.unit_name))
+        return (latest[key].id, key, item.unit, item.year, item.name, organisation, number, vid, now,
+                *item.summary.values())
+
+    new = set(fresh)
+    _insert(session, Declaration.__table__, ("id", *columns, "created_at"),
+            [(*row(key), now) for key in fresh])
+    _insert(session, DeclarationVersion.__table__, ("id", "declaration_id", "number", "created_at",
+                                                    *writes[0][0].version), [
         (vid, latest[item.key].id, number, now, *item.version.values())
         for (item, number), vid in zip(writes, version_ids, strict=True)])
     written = list(zip((item for item, _ in writes), version_ids, strict=True))
@@ -209,22 +223,10 @@ def _write(session: Session, writes: list[tuple[Prepared, int]], latest: dict[st
             [(vid, *row) for item, vid in written for row in item.indicators], bound=True)
     _insert(session, Finding.__table__, ("version_id", *FINDING_COLUMNS),
             [(vid, *row) for item, vid in written for row in item.findings], bound=True)
-
-    last: dict[str, tuple[Prepared, int, int]] = {}
-    for (item, number), vid in zip(writes, version_ids, strict=True):
-        last[item.key] = (item, number, vid)
-    columns = ("identity_key", "unit", "year", "name", "organisation_id", "latest_version",
-               "latest_version_id", "updated_at", *next(iter(last.values()))[0].summary)
-    _update(session, Declaration.__table__, columns, [
-        (latest[key].id, key, item.unit, item.year, item.name,
-         organisations.get((item.department, item.unit_name)), number, vid, now, *item.summary.values())
-        for key, (item, number, vid) in last.items()])
-    _index(session, [(latest[key].id, item.terms) for key, (item, _, _) in last.items()])
+    _update(session, Declaration.__table__, columns, [row(key) for key in last if key not in new])
+    _index(session, [(latest[key].id, item.terms) for key, (item, _, _) in last.items()],
+           replacing=[latest[key].id for key in last if key not in new])
     session.expire_all()  # the ORM's copies of what these statements changed
-
-
-_DECLARATION_COLUMNS = ("id", "identity_key", "unit", "year", "name", "latest_version", "created_at",
-                        "updated_at")
 
 
 def _take_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -260,6 +262,8 @@ def _insert(session: Session, table: Table, columns: Sequence[str], rows: list[t
 
 def _update(session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Set ``columns`` of many rows, each row ``(id, *values)``, straight through the driver."""
+    if not rows:
+        return
     rows = _bound(session, table, ("id", *columns), rows)
     dialect = session.get_bind().dialect
     mark = "%s" if dialect.name == "postgresql" else "?"
@@ -317,17 +321,21 @@ def _organisations(session: Session, items: list[Prepared]) -> dict[tuple[str | 
     return result
 
 
-def _index(session: Session, documents: list[tuple[int | None, list[str]]]) -> None:
-    """Replace the search terms of these declarations by those of their latest version."""
-    ids = [ident for ident, _ in documents]
+def _index(session: Session, documents: list[tuple[int | None, list[str]]],
+           replacing: list[int | None]) -> None:
+    """Index these declarations under the search terms of their latest version, in place of the terms
+    of those in ``replacing`` (already indexed)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("DELETE FROM declaration_search WHERE declaration_id = ANY(:ids)"), {"ids": ids})
+        if replacing:
+            session.execute(text("DELETE FROM declaration_search WHERE declaration_id = ANY(:ids)"),
+                            {"ids": replacing})
         session.execute(text("INSERT INTO declaration_search (declaration_id, terms) "
                              "VALUES (:id, CAST(:terms AS tsvector))"),
                         [{"id": ident, "terms": search.postgres_tsvector(terms)}
                          for ident, terms in documents])
     else:
-        session.execute(text("DELETE FROM declaration_search "
-                             "WHERE rowid IN (SELECT value FROM json_each(:ids))"), {"ids": json.dumps(ids)})
+        if replacing:
+            session.execute(text("DELETE FROM declaration_search WHERE rowid IN "
+                                 "(SELECT value FROM json_each(:ids))"), {"ids": json.dumps(replacing)})
         session.execute(text("INSERT INTO declaration_search (rowid, terms) VALUES (:id, :terms)"),
                         [{"id": ident, "terms": " ".join(terms)} for ident, terms in documents])

@@ -78,8 +78,9 @@ def _blank_is_none(value: Any) -> Any:
 #: The largest id or number either database stores (a signed 64-bit integer): beyond it a path or
 #: query value is a 404/422 here, not an overflow in the driver.
 MAX_INT = 2**63 - 1
-#: The id of a stored row in a path (``/declarations/{declaration_id}``): a positive 64-bit integer.
-RowId = Annotated[int, PathParam(ge=1, le=MAX_INT, description="编号")]
+#: The id of a stored row in a path (``/declarations/{declaration_id}``): any 64-bit integer (one that
+#: names no row, 0 say, is a 404 like any other).
+RowId = Annotated[int, PathParam(ge=-MAX_INT - 1, le=MAX_INT, description="编号")]
 #: A page of a list: far beyond any list, yet small enough that page × size stays an exact offset.
 PageQuery = Annotated[int, Query(ge=1, le=1_000_000, description="页码")]
 
