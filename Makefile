@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_auth.py
 
 ## fuzz: schemathesis against the API's OpenAPI document, 60 s per caller (public, two tokens): no 5xx
 fuzz: $(STAMP)
