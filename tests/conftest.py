@@ -74,6 +74,31 @@ def postgres_schema(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+# An empty store, migrated, for each test: on a SQLite file and on a PostgreSQL schema of its own.
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file (in a folder Jixiao creates), or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'jixiao.sqlite3'}"
+        return
+    with postgres_schema("jixiao_" + request.module.__name__.rsplit(".", 1)[-1]) as schema_url:
+        yield schema_url
+
+
+@pytest.fixture
+def engine(url: str):
+    """``url`` migrated to the latest revision."""
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return db.session_factory(engine)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database(request, tmp_path_factory: pytest.TempPathFactory):
     """An empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""

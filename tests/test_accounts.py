@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -52,8 +51,6 @@ from jixiao.roles import Actor, Role
 from jixiao.store import db
 from jixiao.store.models import Organisation
 
-from .conftest import postgres_schema
-
 DEFAULT_HASHER = passwords.HASHER  # before fast_hashing replaces it
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 GOOD = "Correct-Horse-42"
@@ -77,29 +74,6 @@ def fast_hashing(monkeypatch) -> CountingHasher:
     hasher = CountingHasher()
     monkeypatch.setattr(passwords, "HASHER", hasher)
     return hasher
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path: Path):
-    """An empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'var' / 'jixiao.sqlite3'}"
-        return
-    with postgres_schema("jixiao_accounts") as url:
-        yield url
-
-
-@pytest.fixture
-def engine(url: str):
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine):
-    return db.session_factory(engine)
 
 
 @pytest.fixture

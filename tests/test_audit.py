@@ -15,7 +15,6 @@ import json
 import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -44,34 +43,11 @@ from jixiao.errors import UsageError
 from jixiao.roles import SYSTEM, Actor, Role
 from jixiao.store import db
 
-from .conftest import ROOT, postgres_schema
+from .conftest import ROOT
 
 ALICE = Actor(user_id=7, username="alice", roles=frozenset({Role.FILLER}), address="10.1.2.3")
 BOB = Actor(user_id=8, username="bob", address="2001:db8::1")
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path: Path):
-    """An empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'var' / 'jixiao.sqlite3'}"
-        return
-    with postgres_schema("jixiao_audit") as url:
-        yield url
-
-
-@pytest.fixture
-def engine(url: str):
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine):
-    return db.session_factory(engine)
 
 
 def fill(sessions, count: int = 5) -> list[str]:

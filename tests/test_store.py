@@ -27,32 +27,9 @@ from jixiao.store.listing import Filters, latest_query
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator, Organisation
 from jixiao.store.repository import StoreError, VersionConflict, get_declaration
 
-from .conftest import SEED_2020, SEED_2024, postgres_schema
+from .conftest import SEED_2020, SEED_2024
 
 TABLES = {"organisation", "declaration", "declaration_version", "indicator"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path: Path):
-    """An empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'var' / 'jixiao.sqlite3'}"
-        return
-    with postgres_schema("jixiao_test") as url:
-        yield url
-
-
-@pytest.fixture
-def engine(url: str):
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine):
-    return db.session_factory(engine)
 
 
 def counts(sessions) -> dict[str, int]:

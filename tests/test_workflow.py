@@ -8,7 +8,6 @@ name, 3 of 上海市红十字事务中心, a unit under no department). Users ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,7 +45,7 @@ from jixiao.workflow import (
     transition,
 )
 
-from .conftest import SEED_2020, SEED_2024, postgres_schema
+from .conftest import SEED_2020, SEED_2024
 
 PROJECT = "红十字救护工作专项经费"  # 2024 seed, unit 上海市红十字会, 4 indicators
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -122,23 +121,7 @@ def test_a_department_reviewer_reaches_its_own_declarations_and_its_units():
 
 # --- the store -----------------------------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jixiao.sqlite3'}"
-        return
-    with postgres_schema("jixiao_workflow") as schema_url:
-        yield schema_url
-
-
-@pytest.fixture
-def engine(url: str) -> Iterator[Engine]:
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    yield engine
-    engine.dispose()
-
+# url and engine: tests/conftest.py
 
 @dataclass
 class World:
