@@ -46,6 +46,7 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk; }
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_review.py
+	$(BIN)/python bench/bench_evaluate.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_auth.py
 

@@ -344,6 +344,16 @@ def test_a_body_that_is_not_a_json_object_is_a_422(client, own, content, content
     assert _versions(client, own["id"]) == [1]
 
 
+def test_an_actual_is_read_from_its_raw_text_never_taken_from_the_client(client, own):
+    """Like the target: ``actual`` is parsed from ``actual_raw`` (jixiao.targets.parse_actual)."""
+    indicators = [dict(ind) for ind in own["indicators"]]
+    forged = {"op": "=", "value": "999", "unit": "个"}
+    indicators[0] = {**indicators[0], "actual_raw": "12个", "actual": forged}
+    assert _put(client, own, _edit(own, indicators=indicators)).status_code == 200
+    actual = _get(client, own["id"])["indicators"][0]["actual"]
+    assert (actual["value"], actual["unit"]) == ("12", "个")
+
+
 @pytest.mark.parametrize("path", ["/api/v1/declarations/999999", "/api/v1/declarations/0"])
 def test_saving_to_no_declaration_is_a_404(client, own, path):
     body = _edit(own)

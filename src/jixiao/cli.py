@@ -123,6 +123,52 @@ def review(files: tuple[str, ...], as_json: bool, profile: str | None, select: t
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the self-evaluations as JSON.")
+@click.option("--profile", help="Score under this profile (default: chosen by each form's layout).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
+              help="A TOML file with an [evaluation] table (weights, tiers …) and [review.thresholds].")
+def evaluate(files: tuple[str, ...], as_json: bool, profile: str | None, config_path: str | None) -> None:
+    """Score the self-evaluations (绩效自评) of FILES: declarations in Jixiao JSON with their actuals.
+
+    Prints each project's table (weights, scores with their formulas, total and grade) and what must
+    be done before it can be submitted. Exit status 1 when a project cannot be submitted yet (a figure
+    that cannot be scored, a deviation without its explanation), 0 otherwise, 2 for unreadable input.
+    """
+    from jixiao.evaluation import EvaluationConfig, Evaluator, evaluation_json, load_evaluation_config
+    from jixiao.evaluation.render import text_report, totals
+    from jixiao.review.profiles import profile_names
+
+    config = load_evaluation_config(config_path) if config_path else EvaluationConfig()
+    if profile:
+        if profile not in profile_names():
+            raise UsageError(f"unknown profile {profile!r}; expected one of: {', '.join(profile_names())}")
+        config.profile = profile
+    evaluator = Evaluator(config)
+    documents = [read_document(f) for f in files]
+    results = [(doc, [evaluator.evaluate(d) for d in doc.declarations]) for doc in documents]
+    if as_json:
+        out = {"documents": [
+            {"file": doc.file, "projects": [evaluation_json(ev) for ev in evaluations],
+             "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in doc.errors]}
+            for doc, evaluations in results]}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for doc, evaluations in results:
+            if evaluations:
+                click.echo(text_report(doc.file, evaluations))
+                click.echo("")
+        click.echo(totals([ev for _, evaluations in results for ev in evaluations]))
+    for doc in documents:
+        for error in doc.errors:
+            click.echo(f"jixiao: error: {error.message}", err=True)
+    if any(doc.errors for doc in documents):
+        sys.exit(EXIT_BAD_INPUT)
+    if any(not ev.can_submit for _, evaluations in results for ev in evaluations):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
 def rules(as_json: bool) -> None:
     """List the review rules."""

@@ -3,6 +3,12 @@
 Every field holds what the form says, under the label it says it, with nothing derived.
 Money is ``Decimal`` yuan; absent fields are ``None``. The JSON projection used by
 ``jixiao parse --json`` lives in :mod:`jixiao.jsonformat`.
+
+The self-evaluation (绩效自评) adds what a unit reports after the year: per indicator the actual value
+(``actual_raw`` and ``actual``, read with the target grammar), its weight, whether it applies and the
+explanation of a deviation; per project the money spent (``funds.executed``) and the level weights
+(``weights``). These fields are left out of the JSON while unset, so a declaration without actuals
+has the same JSON (and the same stored content hash) as before they existed.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Op = Literal["=", "≥", "≤", ">", "<"]
 Layout = Literal["shanghai-2024", "shanghai-2020", "unknown"]
@@ -19,6 +25,19 @@ Layout = Literal["shanghai-2024", "shanghai-2020", "unknown"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _is_true(value: object) -> bool:
+    return value is True
+
+
+def _unset(**kwargs: object) -> object:
+    """A self-evaluation field: ``None`` by default and left out of the JSON while it is."""
+    return Field(default=None, exclude_if=_is_none, **kwargs)  # type: ignore[call-overload]
 
 
 class Target(_Model):
@@ -50,7 +69,23 @@ class Indicator(_Model):
     name: str
     target_raw: str
     target: Target
+    # Self-evaluation (绩效自评); see docs/evaluation.md. Left out of the JSON while unset.
+    actual_raw: str | None = _unset(description="实际完成值 as written")
+    actual: Target | None = _unset(description="actual_raw read with the target grammar (jixiao.targets)")
+    weight: Decimal | None = _unset(ge=0, description="分值; unset: the level's weight split evenly")
+    applicable: bool = Field(default=True, exclude_if=_is_true, description="false: 不适用, dropped")
+    deviation_reason: str | None = _unset(description="偏差原因分析")
+    measures: str | None = _unset(description="改进措施")
     line: int | None = Field(default=None, exclude=True, description="source line of the row, 1-based")
+
+    @model_validator(mode="after")
+    def _read_actual(self) -> Indicator:
+        """``actual`` from ``actual_raw`` when only the raw text is given (as ``target`` is read)."""
+        if self.actual is None and self.actual_raw is not None:
+            from jixiao.targets import parse_actual  # jixiao.targets imports this module
+
+            self.actual = parse_actual(self.actual_raw)
+        return self
 
 
 class Funds(_Model):
@@ -63,6 +98,16 @@ class Funds(_Model):
     other: Decimal | None = None
     previous_year_budget: Decimal | None = None
     previous_year_spent: Decimal | None = None
+    executed: Decimal | None = _unset(description="全年执行数 (self-evaluation)")
+
+
+class Weights(_Model):
+    """分值 of the self-evaluation's level-1 parts; ``None``: the profile's default (10/50/30/10)."""
+
+    budget: Decimal | None = Field(default=None, ge=0)
+    output: Decimal | None = Field(default=None, ge=0)
+    benefit: Decimal | None = Field(default=None, ge=0)
+    satisfaction: Decimal | None = Field(default=None, ge=0)
 
 
 class Texts(_Model):
@@ -106,6 +151,7 @@ class Declaration(_Model):
     texts: Texts = Field(default_factory=Texts)
     indicators: list[Indicator] = Field(default_factory=list)
     layout: Layout = "unknown"
+    weights: Weights | None = _unset(description="self-evaluation weights of this declaration")
     # Where it came from; kept out of the JSON projection (see jixiao.jsonformat).
     source: str | None = Field(default=None, exclude=True)
     line: int | None = Field(default=None, exclude=True)

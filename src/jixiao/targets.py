@@ -73,7 +73,8 @@ from functools import lru_cache
 
 from jixiao.model import Op, Target
 
-__all__ = ["OPS", "base_value", "check_target", "format_target", "is_direction_word", "parse_target"]
+__all__ = ["OPS", "base_value", "check_target", "format_target", "is_direction_word", "parse_actual",
+           "parse_target"]
 
 OPS: tuple[Op, ...] = ("=", "≥", "≤", ">", "<")
 
@@ -213,6 +214,25 @@ def parse_target(raw: str) -> Target:
     ``text`` the stripped input. The result is frozen (equal inputs may share one instance).
     """
     return _target_cached(raw) if len(raw) <= _MAX_LEN else _target(raw)
+
+
+_STARTS_WITH_NUMBER = re.compile(r"\s*-?[0-9０-９]")
+
+
+def parse_actual(raw: str) -> Target:
+    """Read an actual value (实际完成值) with the same grammar as a target.
+
+    One difference: a number followed by any unit is a number, as if written with ``=``
+    (``12个班`` → ``=12 个班``), because an actual is a measurement, not a commitment; a target
+    reads ``12个班`` as text (see the module docstring). Text that does not start with a digit
+    (``达成``, ``部分达成（70%）``, ``正常运行``) stays qualitative.
+    """
+    target = parse_target(raw)
+    if target.value is None and _STARTS_WITH_NUMBER.match(raw):
+        again = parse_target("=" + raw.strip())
+        if again.value is not None:
+            return again
+    return target
 
 
 def _number(d: Decimal) -> str:

@@ -154,11 +154,13 @@ def _indicators(content: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _with_targets(content: dict[str, Any]) -> dict[str, Any]:
-    """Each indicator's ``target`` parsed from its ``target_raw`` here: the client's is never trusted."""
+    """Each indicator's ``target`` parsed from its ``target_raw`` here, and its ``actual`` left for the
+    model to parse from ``actual_raw``: the client's parsed values are never trusted."""
     indicators = content.get("indicators")
     if isinstance(indicators, list):
-        content["indicators"] = [{**ind, "target": _target_of(ind.get("target_raw"))} if isinstance(ind, dict)
-                                 else ind for ind in indicators]
+        content["indicators"] = [
+            {**{k: v for k, v in ind.items() if k != "actual"}, "target": _target_of(ind.get("target_raw"))}
+            if isinstance(ind, dict) else ind for ind in indicators]
     return content
 
 
