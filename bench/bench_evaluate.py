@@ -57,26 +57,11 @@ def _variants(ind, rng: random.Random) -> list:
 
 def generate(count: int, seed: int = 11) -> Iterator[list]:
     """Batches of generated declarations with actuals, built from the seed forms' real parts."""
-    import jixiao
-    from corpus import SEED_2020, SEED_2024
+    from corpus import declaration_batches
 
-    seeds = jixiao.read(SEED_2024) + jixiao.read(SEED_2020)
-    rng = random.Random(seed)
-    pool = [v for d in seeds for ind in d.indicators for v in _variants(ind, rng)]
-    made = 0
-    while made < count:
-        batch = []
-        for _ in range(min(BATCH, count - made)):
-            base = seeds[made % len(seeds)]
-            indicators = rng.sample(pool, PER_DECLARATION)
-            total = Decimal(rng.randrange(50_000, 5_000_000)).quantize(Decimal("0.01"))
-            executed = (total * Decimal(rng.randrange(70, 106)) / 100).quantize(Decimal("0.01"))
-            funds = base.funds.model_copy(update={"total": total, "current_year": total,
-                                                  "executed": executed})
-            batch.append(base.model_copy(update={"name": f"{base.name}{made}", "indicators": indicators,
-                                                 "funds": funds}))
-            made += 1
-        yield batch
+    return declaration_batches(count, seed=seed, per_declaration=PER_DECLARATION, batch=BATCH, executed=True,
+                               pool=lambda seeds, rng: [v for d in seeds for ind in d.indicators
+                                                        for v in _variants(ind, rng)])
 
 
 def child(count: int) -> None:

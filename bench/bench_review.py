@@ -11,13 +11,11 @@ Aim (issue #3): >= 2,000 declarations/s; peak memory the same for 20,000 and 100
 from __future__ import annotations
 
 import json
-import random
 import resource
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,24 +26,10 @@ PER_DECLARATION = 15
 
 def generate(count: int, seed: int = 7) -> Iterator[list]:
     """Batches of generated declarations, built from the seed forms' real parts."""
-    import jixiao
-    from corpus import SEED_2020, SEED_2024
+    from corpus import declaration_batches
 
-    seeds = jixiao.read(SEED_2024) + jixiao.read(SEED_2020)
-    pool = [ind for d in seeds for ind in d.indicators]
-    rng = random.Random(seed)
-    made = 0
-    while made < count:
-        batch = []
-        for _ in range(min(BATCH, count - made)):
-            base = seeds[made % len(seeds)]
-            indicators = rng.sample(pool, PER_DECLARATION)
-            total = Decimal(rng.randrange(50_000, 5_000_000)).quantize(Decimal("0.01"))
-            funds = base.funds.model_copy(update={"total": total, "current_year": total})
-            batch.append(base.model_copy(update={"name": f"{base.name}{made}", "indicators": indicators,
-                                                 "funds": funds}))
-            made += 1
-        yield batch
+    return declaration_batches(count, seed=seed, per_declaration=PER_DECLARATION, batch=BATCH,
+                               pool=lambda seeds, _rng: [ind for d in seeds for ind in d.indicators])
 
 
 def child(count: int) -> None:

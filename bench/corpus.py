@@ -6,9 +6,12 @@ across copies by name; the layouts, messiness and indicator rows stay as in the 
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 SAMPLES = Path(__file__).resolve().parent.parent / "src" / "jixiao" / "samples"
 SEED_2024 = SAMPLES / "shanghai-redcross-2024-targets.txt"
@@ -45,3 +48,31 @@ def write_corpus(path: Path, count: int) -> Path:
         for form in forms(count):
             out.write(form)
     return path
+
+
+def declaration_batches(count: int, *, seed: int, pool: Callable[[list[Any], random.Random], list[Any]],
+                        per_declaration: int = 15, batch: int = 1_000, executed: bool = False
+                        ) -> Iterator[list[Any]]:
+    """Batches of ``count`` declarations (models, not text) made from the seed forms' real parts: each a
+    seed declaration renamed, with ``per_declaration`` indicators drawn from ``pool(seeds, rng)`` and
+    random funds (and an executed amount, 70–105 % of them, when ``executed``). Seeded: the same
+    batches every run (bench_review, bench_evaluate)."""
+    import jixiao
+
+    seeds = jixiao.read(SEED_2024) + jixiao.read(SEED_2020)
+    rng = random.Random(seed)
+    indicators_pool = pool(seeds, rng)
+    made = 0
+    while made < count:
+        out = []
+        for _ in range(min(batch, count - made)):
+            base = seeds[made % len(seeds)]
+            indicators = rng.sample(indicators_pool, per_declaration)
+            total = Decimal(rng.randrange(50_000, 5_000_000)).quantize(Decimal("0.01"))
+            funds = {"total": total, "current_year": total}
+            if executed:
+                funds["executed"] = (total * Decimal(rng.randrange(70, 106)) / 100).quantize(Decimal("0.01"))
+            out.append(base.model_copy(update={"name": f"{base.name}{made}", "indicators": indicators,
+                                               "funds": base.funds.model_copy(update=funds)}))
+            made += 1
+        yield out

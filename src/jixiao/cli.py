@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import click
 
@@ -101,24 +103,33 @@ def review(files: tuple[str, ...], as_json: bool, profile: str | None, select: t
     reviewer = Reviewer(config)
     documents = [read_document(f) for f in files]
     results = [(doc, [reviewer.review(d) for d in doc.declarations]) for doc in documents]
+    _report(results, as_json, lambda r: r.model_dump(mode="json"), text_report, totals,
+            failed=lambda r: r.has_errors)
+
+
+def _report(results: list[tuple[Document, list[Any]]], as_json: bool, to_json: Callable[[Any], Any],
+            text_report: Callable[[str, list[Any]], str], totals: Callable[[list[Any]], str],
+            failed: Callable[[Any], bool]) -> None:
+    """Print each file's results as JSON or text and the reader's errors; exit status 2 when a file
+    could not be read, 1 when ``failed`` for some result (``review``, ``evaluate``)."""
     if as_json:
         out = {"documents": [
-            {"file": doc.file, "projects": [r.model_dump(mode="json") for r in reports],
+            {"file": doc.file, "projects": [to_json(r) for r in found],
              "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in doc.errors]}
-            for doc, reports in results]}
+            for doc, found in results]}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        for doc, reports in results:
-            if reports:
-                click.echo(text_report(doc.file, reports))
+        for doc, found in results:
+            if found:
+                click.echo(text_report(doc.file, found))
                 click.echo("")
-        click.echo(totals([r for _, reports in results for r in reports]))
-    for doc in documents:
+        click.echo(totals([r for _, found in results for r in found]))
+    for doc, _ in results:
         for error in doc.errors:
             click.echo(f"jixiao: error: {error.message}", err=True)
-    if any(doc.errors for doc in documents):
+    if any(doc.errors for doc, _ in results):
         sys.exit(EXIT_BAD_INPUT)
-    if any(r.has_errors for _, reports in results for r in reports):
+    if any(failed(r) for _, found in results for r in found):
         sys.exit(EXIT_FINDINGS)
 
 
@@ -147,25 +158,7 @@ def evaluate(files: tuple[str, ...], as_json: bool, profile: str | None, config_
     evaluator = Evaluator(config)
     documents = [read_document(f) for f in files]
     results = [(doc, [evaluator.evaluate(d) for d in doc.declarations]) for doc in documents]
-    if as_json:
-        out = {"documents": [
-            {"file": doc.file, "projects": [evaluation_json(ev) for ev in evaluations],
-             "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in doc.errors]}
-            for doc, evaluations in results]}
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-    else:
-        for doc, evaluations in results:
-            if evaluations:
-                click.echo(text_report(doc.file, evaluations))
-                click.echo("")
-        click.echo(totals([ev for _, evaluations in results for ev in evaluations]))
-    for doc in documents:
-        for error in doc.errors:
-            click.echo(f"jixiao: error: {error.message}", err=True)
-    if any(doc.errors for doc in documents):
-        sys.exit(EXIT_BAD_INPUT)
-    if any(not ev.can_submit for _, evaluations in results for ev in evaluations):
-        sys.exit(EXIT_FINDINGS)
+    _report(results, as_json, evaluation_json, text_report, totals, failed=lambda ev: not ev.can_submit)
 
 
 @cli.command()

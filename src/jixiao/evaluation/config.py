@@ -34,7 +34,14 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from jixiao.errors import UsageError
-from jixiao.review.profiles import ReviewConfig, load_config, load_profile, profile_for, profile_names
+from jixiao.review.profiles import (
+    ReviewConfig,
+    load_config,
+    load_profile,
+    profile_for,
+    profile_names,
+    read_toml,
+)
 
 __all__ = ["GROUPS", "PARTS", "PART_LABELS", "EvaluationConfig", "Settings", "Tier", "load_evaluation_config",
            "load_settings", "settings_profile"]
@@ -145,13 +152,7 @@ def load_settings(name: str, config: EvaluationConfig | None = None) -> Settings
 
 def load_evaluation_config(path: str | Path) -> EvaluationConfig:
     """The ``[evaluation]`` table of a TOML file (and its ``[review]`` table, for the thresholds)."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such configuration file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"{path}: not valid TOML ({err})") from None
+    data = read_toml(path)
     table = dict(data.get("evaluation", {}))
     profile = table.pop("profile", None)
     if profile is not None and profile not in profile_names():

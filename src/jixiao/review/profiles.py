@@ -109,16 +109,20 @@ def profile_for(layout: str, config: ReviewConfig | None) -> str:
     return LAYOUT_PROFILES.get(layout, DEFAULT_PROFILE)
 
 
-def load_config(path: str | Path) -> ReviewConfig:
-    """Read the ``[review]`` table of a TOML file; a clear UsageError names what is wrong."""
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A configuration file (``jixiao.toml``) as data; a missing or broken one is a UsageError naming it."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: no such configuration file") from None
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"{path}: not valid TOML ({err})") from None
-    review = data.get("review", {})
+
+
+def load_config(path: str | Path) -> ReviewConfig:
+    """Read the ``[review]`` table of a TOML file; a clear UsageError names what is wrong."""
+    review = read_toml(path).get("review", {})
     try:
         suppress = [Suppression(code=s["code"], reason=s["reason"], project=s.get("project"),
                                 indicator=s.get("indicator")) for s in review.get("suppress", [])]
