@@ -8,6 +8,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -109,14 +110,18 @@ def review(files: tuple[str, ...], as_json: bool, profile: str | None, select: t
 
 def _report(results: list[tuple[Document, list[Any]]], as_json: bool, to_json: Callable[[Any], Any],
             text_report: Callable[[str, list[Any]], str], totals: Callable[[list[Any]], str],
-            failed: Callable[[Any], bool]) -> None:
+            failed: Callable[[Any], bool],
+            summary_json: Callable[[list[Any]], dict[str, Any]] | None = None) -> None:
     """Print each file's results as JSON or text and the reader's errors; exit status 2 when a file
-    could not be read, 1 when ``failed`` for some result (``review``, ``evaluate``)."""
+    could not be read, 1 when ``failed`` for some result (``review``, ``evaluate``, ``monitor``).
+    ``summary_json`` adds keys over all results to the JSON (as ``totals`` ends the text)."""
     if as_json:
-        out = {"documents": [
+        out: dict[str, Any] = {"documents": [
             {"file": doc.file, "projects": [to_json(r) for r in found],
              "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in doc.errors]}
             for doc, found in results]}
+        if summary_json is not None:
+            out.update(summary_json([r for _, found in results for r in found]))
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for doc, found in results:
@@ -159,6 +164,45 @@ def evaluate(files: tuple[str, ...], as_json: bool, profile: str | None, config_
     documents = [read_document(f) for f in files]
     results = [(doc, [evaluator.evaluate(d) for d in doc.declarations]) for doc in documents]
     _report(results, as_json, evaluation_json, text_report, totals, failed=lambda ev: not ev.can_submit)
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date YYYY-MM-DD") from None
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--as-of", "as_of", required=True, callback=_as_of, metavar="YYYY-MM-DD",
+              help="The date the figures to date (actuals, money executed) stand at.")
+@click.option("--json", "as_json", is_flag=True, help="Print the monitorings and the list at risk as JSON.")
+@click.option("--profile", help="Monitor under this profile (default: chosen by each form's layout).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
+              help="A TOML file with a [monitoring] table (progress rule, thresholds …).")
+def monitor(files: tuple[str, ...], as_of: date, as_json: bool, profile: str | None,
+            config_path: str | None) -> None:
+    """Monitor FILES during the year (绩效运行监控): declarations in Jixiao JSON with figures to date.
+
+    Prints per project the lights (绿/黄/红) of the budget execution, of each indicator and of the
+    project, with their reasons, then the projects at risk by money at stake. Exit status 1 when a
+    project is red, 0 otherwise, 2 for unreadable input or a bad date.
+    """
+    from jixiao.monitoring import Monitor, MonitorConfig, load_monitor_config
+    from jixiao.monitoring.render import at_risk_json, monitoring_json, text_report, totals
+    from jixiao.review.profiles import profile_names
+
+    config = load_monitor_config(config_path) if config_path else MonitorConfig()
+    if profile:
+        if profile not in profile_names():
+            raise UsageError(f"unknown profile {profile!r}; expected one of: {', '.join(profile_names())}")
+        config.profile = profile
+    monitor_ = Monitor(config)
+    documents = [read_document(f) for f in files]
+    results = [(doc, [monitor_.monitor(d, as_of) for d in doc.declarations]) for doc in documents]
+    _report(results, as_json, monitoring_json, text_report, totals, failed=lambda m: m.red,
+            summary_json=at_risk_json)
 
 
 @cli.command()

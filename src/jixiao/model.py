@@ -7,20 +7,27 @@ Money is ``Decimal`` yuan; absent fields are ``None``. The JSON projection used 
 The self-evaluation (绩效自评) adds what a unit reports after the year: per indicator the actual value
 (``actual_raw`` and ``actual``, read with the target grammar), its weight, whether it applies and the
 explanation of a deviation; per project the money spent (``funds.executed``) and the level weights
-(``weights``). These fields are left out of the JSON while unset, so a declaration without actuals
-has the same JSON (and the same stored content hash) as before they existed.
+(``weights``). The monitoring during the year (绩效运行监控) reads the same fields as figures to date
+and adds per indicator ``likelihood`` (完成目标可能性) and ``deviation_cause`` (the class of the
+偏差原因; its text is ``deviation_reason``). These fields are left out of the JSON while unset, so a
+declaration without them has the same JSON (and the same stored content hash) as before they existed.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Op = Literal["=", "≥", "≤", ">", "<"]
 Layout = Literal["shanghai-2024", "shanghai-2020", "unknown"]
+#: 完成目标可能性 and 偏差原因 of the monitoring form (绩效运行监控, 财预〔2019〕136号 annex [K]).
+Likelihood = Literal["确定能", "有可能", "完全不可能"]
+DeviationCause = Literal["经费", "制度", "人员", "硬件", "其他"]
+LIKELIHOODS: tuple[str, ...] = get_args(Likelihood)
+DEVIATION_CAUSES: tuple[str, ...] = get_args(DeviationCause)
 
 
 class _Model(BaseModel):
@@ -76,6 +83,10 @@ class Indicator(_Model):
     applicable: bool = Field(default=True, exclude_if=_is_true, description="false: 不适用, dropped")
     deviation_reason: str | None = _unset(description="偏差原因分析")
     measures: str | None = _unset(description="改进措施")
+    # Monitoring (绩效运行监控); see docs/monitoring.md. Left out of the JSON while unset.
+    likelihood: Likelihood | None = _unset(description="完成目标可能性: 确定能 / 有可能 / 完全不可能")
+    deviation_cause: DeviationCause | None = _unset(
+        description="偏差原因 class: 经费 / 制度 / 人员 / 硬件 / 其他 (the text goes in deviation_reason)")
     line: int | None = Field(default=None, exclude=True, description="source line of the row, 1-based")
 
     @model_validator(mode="after")
@@ -98,7 +109,8 @@ class Funds(_Model):
     other: Decimal | None = None
     previous_year_budget: Decimal | None = None
     previous_year_spent: Decimal | None = None
-    executed: Decimal | None = _unset(description="全年执行数 (self-evaluation)")
+    executed: Decimal | None = _unset(
+        description="执行数: for the year (self-evaluation) or to date (monitoring)")
 
 
 class Weights(_Model):

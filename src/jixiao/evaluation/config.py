@@ -184,7 +184,7 @@ def _merge(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _number(value: Any, what: str, *, minimum: Decimal | None = Decimal(0)) -> Decimal:
+def config_number(value: Any, what: str, *, minimum: Decimal | None = Decimal(0)) -> Decimal:
     """A TOML number (or ``"a/b"``) as an exact Decimal: floats through their shortest text."""
     try:
         if isinstance(value, bool):
@@ -214,29 +214,29 @@ def _settings(name: str, data: dict[str, Any], over_achievement: Any) -> Setting
             raise UsageError(f"{key}: {bad!r}: each class goes to one of {', '.join(GROUPS)}")
     if data["equal_above"] not in ("full", "reverse"):
         raise UsageError(f"equal_above must be \"full\" or \"reverse\", not {data['equal_above']!r}")
-    grades = tuple((str(g), _number(m, f"grades: {g}")) for g, m in data["grades"])
+    grades = tuple((str(g), config_number(m, f"grades: {g}")) for g, m in data["grades"])
     if not grades or list(grades) != sorted(grades, key=lambda g: g[1], reverse=True):
         raise UsageError("grades must be [name, minimum] pairs from the highest minimum down")
     tiers = tuple(_tier(tier_name, t) for tier_name, t in data["tiers"].items())
     return Settings(
         profile=name,
-        weights=MappingProxyType({p: _number(weights.get(p, 0), f"weights.{p}") for p in PARTS}),
-        budget_full_at=_number(data["budget_full_at"], "budget_full_at", minimum=Decimal("0.01")),
+        weights=MappingProxyType({p: config_number(weights.get(p, 0), f"weights.{p}") for p in PARTS}),
+        budget_full_at=config_number(data["budget_full_at"], "budget_full_at", minimum=Decimal("0.01")),
         equal_above=data["equal_above"], grades=grades,
-        check_tolerance=_number(data["check_tolerance"], "check_tolerance"),
+        check_tolerance=config_number(data["check_tolerance"], "check_tolerance"),
         groups=MappingProxyType(dict(data["groups"])),
         level2_groups=MappingProxyType(dict(data["level2_groups"])),
         tiers=tiers,
-        periods=MappingProxyType({k: _number(v, f"periods.{k}", minimum=Decimal("1e-9"))
+        periods=MappingProxyType({k: config_number(v, f"periods.{k}", minimum=Decimal("1e-9"))
                                   for k, v in data["periods"].items()}),
-        over_achievement=_number(over_achievement, "over_achievement", minimum=Decimal(100)),
+        over_achievement=config_number(over_achievement, "over_achievement", minimum=Decimal(100)),
     )
 
 
 def _tier(name: str, t: dict[str, Any]) -> Tier:
     try:
-        low, high = (_number(x, f"tiers.{name}.band") for x in t["band"])
-        default = _number(t["default"], f"tiers.{name}.default")
+        low, high = (config_number(x, f"tiers.{name}.band") for x in t["band"])
+        default = config_number(t["default"], f"tiers.{name}.default")
         words = frozenset("".join(str(w).split()) for w in t.get("words", ()))
     except (KeyError, TypeError, ValueError):
         raise UsageError(f"tiers.{name} needs band = [low, high] and default (shares in %)") from None
