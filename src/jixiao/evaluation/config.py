@@ -25,6 +25,7 @@ applies, else each declaration's layout chooses (as for the review). A declarati
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property
@@ -134,18 +135,28 @@ def settings_profile(layout: str, config: EvaluationConfig | None = None) -> str
     return profile_for(layout, config.review if config else None)
 
 
+def profile_table(packaged: dict[str, Any], name: str, overrides: dict[str, Any] | None, *, table: str,
+                  keys: set[str], merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+                  ) -> dict[str, Any]:
+    """A packaged ``profiles.toml``'s ``[defaults]``, then profile ``name``'s table, then the user's
+    ``[table]`` overrides, merged by ``merge``; UsageError for an unknown profile or setting.
+    Shared by the evaluation and the monitoring (:mod:`jixiao.monitoring.config`)."""
+    if name not in packaged["profiles"]:
+        raise UsageError(f"unknown profile {name!r}; expected one of: {', '.join(profile_names())}")
+    merged = merge(packaged["defaults"], packaged["profiles"][name])
+    if overrides:
+        unknown = set(overrides) - keys
+        if unknown:
+            raise UsageError(f"unknown [{table}] setting(s) {', '.join(sorted(unknown))}; "
+                             f"expected some of: {', '.join(sorted(keys))}")
+        merged = merge(merged, overrides)
+    return merged
+
+
 def load_settings(name: str, config: EvaluationConfig | None = None) -> Settings:
     """The named profile's settings with the user's overrides applied; UsageError names what is wrong."""
-    data = _packaged()
-    if name not in data["profiles"]:
-        raise UsageError(f"unknown profile {name!r}; expected one of: {', '.join(profile_names())}")
-    merged = _merge(data["defaults"], data["profiles"][name])
-    if config is not None:
-        unknown = set(config.overrides) - _KEYS
-        if unknown:
-            raise UsageError(f"unknown [evaluation] setting(s) {', '.join(sorted(unknown))}; "
-                             f"expected some of: {', '.join(sorted(_KEYS))}")
-        merged = _merge(merged, config.overrides)
+    merged = profile_table(_packaged(), name, config.overrides if config else None, table="evaluation",
+                           keys=_KEYS, merge=_merge)
     review = load_profile(name, config.review if config else None)
     return _settings(name, merged, review.thresholds["over_achievement"])
 

@@ -34,6 +34,7 @@ from jixiao.evaluation.config import (
     config_number,
     load_evaluation_config,
     load_settings,
+    profile_table,
     settings_profile,
 )
 from jixiao.model import LIKELIHOODS
@@ -93,16 +94,8 @@ def monitor_profile(layout: str, config: MonitorConfig | None = None) -> str:
 
 def load_monitor_settings(name: str, config: MonitorConfig | None = None) -> MonitorSettings:
     """The named profile's settings with the user's overrides; UsageError names what is wrong."""
-    data = _packaged()
-    if name not in data["profiles"]:
-        raise UsageError(f"unknown profile {name!r}; expected one of: {', '.join(profile_names())}")
-    merged = _merge(data["defaults"], data["profiles"][name])
-    if config is not None:
-        unknown = set(config.overrides) - _KEYS
-        if unknown:
-            raise UsageError(f"unknown [monitoring] setting(s) {', '.join(sorted(unknown))}; "
-                             f"expected some of: {', '.join(sorted(_KEYS))}")
-        merged = _merge(merged, config.overrides)
+    merged = profile_table(_packaged(), name, config.overrides if config else None, table="monitoring",
+                           keys=_KEYS, merge=_merge)
     return _settings(name, merged, load_settings(name, config.evaluation if config else None))
 
 
