@@ -12,14 +12,12 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from jixiao.audit import record, verify_export
 from jixiao.roles import Actor
 
-from .conftest import postgres_schema
 from .test_audit import tamper
 from .test_web_workflow import World, build_world
 
@@ -33,18 +31,12 @@ def world(database: str, fast_hashing) -> Iterator[World]:
     built.app.state.engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh(request, tmp_path: Path, fast_hashing) -> Iterator[World]:
+@pytest.fixture
+def fresh(url: str, fast_hashing) -> Iterator[World]:
     """A world of its own: the tampering test drops the log's triggers."""
-    if request.param == "sqlite":
-        built = build_world(f"sqlite:///{tmp_path / 'jixiao.sqlite3'}")
-        yield built
-        built.app.state.engine.dispose()
-        return
-    with postgres_schema("jixiao_webaudit") as url:
-        built = build_world(url)
-        yield built
-        built.app.state.engine.dispose()
+    built = build_world(url)
+    yield built
+    built.app.state.engine.dispose()
 
 
 def fill(world: World, actor: str, count: int, *, start: datetime = T0, action: str = "declaration.update",
