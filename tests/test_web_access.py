@@ -162,6 +162,23 @@ def test_every_route_has_a_row_in_the_table(app):
     assert all(len(row.split()) == len(COLUMNS) for row in EXPECTED.values())
 
 
+def test_a_route_that_declares_no_permission_is_refused_to_everyone(database, login_as):
+    """identify() refuses a route without needs(): forgetting the rule closes the route, never opens it."""
+    from jixiao.web import create_app
+
+    app = create_app(database)
+
+    @app.get("/undeclared")
+    def undeclared() -> str:
+        return "should never be served"
+
+    finance = TestClient(app, cookies=dict(login_as("finance").cookies))  # a session in the same store
+    assert finance.get("/todo").status_code == 200  # logged in on this app
+    for client in (TestClient(app), finance):
+        response = client.get("/undeclared")
+        assert response.status_code == 403 and "没有声明访问权限" in response.text
+
+
 @pytest.mark.parametrize(("method", "path"), list(EXPECTED), ids=[f"{m} {p}" for m, p in EXPECTED])
 def test_each_caller_gets_what_the_table_says(app, callers, draft, method, path):
     url = path.format(declaration_id=draft["id"], code="JX301", comment_id=NOWHERE, token_id=NOWHERE,
