@@ -4,7 +4,7 @@ Declarations (status: draft, submitted, returned, department_approved, finance_a
 
 - anyone (the public, the administrators): reads published ones, edits none;
 - 填报人, 单位审核人: read published ones and their unit's (any status); edit their unit's drafts
-  and returned ones;
+  and returned ones; report the actuals (monitoring, self-evaluation) of their unit's approved ones;
 - 主管部门审核人: reads published ones and those of its department and the department's units;
 - 财政审核人: reads all.
 
@@ -29,13 +29,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from jixiao.roles import Actor, Role
 from jixiao.store.models import Declaration, Organisation
 
 PUBLISHED = "published"
 EDITABLE_STATUSES = frozenset({"draft", "returned"})
+#: Actuals are reported against approved targets only: from 财政审核通过 on.
+REPORTABLE_STATUSES = frozenset({"finance_approved", "published"})
 STATUSES = ("draft", "submitted", "returned", "department_approved", "finance_approved", "published")
 
 UNIT_MEMBERS = (Role.FILLER, Role.UNIT_REVIEWER)
@@ -85,6 +87,21 @@ def can_edit_declaration(actor: Actor, status: str, unit_id: int | None, departm
     return status in EDITABLE_STATUSES and _in_own_unit(actor, unit_id)
 
 
+def can_report(actor: Actor, status: str, unit_id: int | None, department_id: int | None) -> bool:
+    """填报人 or 单位审核人 of its unit, once its targets are approved (:data:`REPORTABLE_STATUSES`):
+    enter the actuals of a monitoring round or of the self-evaluation, and submit them."""
+    del department_id
+    return status in REPORTABLE_STATUSES and _in_own_unit(actor, unit_id)
+
+
+def can_read_report(actor: Actor, submitted: bool, place: DeclarationPlace) -> bool:
+    """A submitted report: whoever may read its declaration (the public, once it is published). A
+    draft report: whoever may read the declaration's unpublished states (its unit, its department's
+    reviewer, 财政审核人)."""
+    status = place.status if submitted else "draft"
+    return can_read_declaration(actor, status, place.unit_id, place.department_id)
+
+
 def can_create_declaration(actor: Actor, unit_id: int | None = None) -> bool:
     """填报人 or 单位审核人, in their own unit; without ``unit_id``: whether the actor may create any."""
     if unit_id is None:
@@ -118,18 +135,22 @@ def can_read_audit(actor: Actor) -> bool:
     return actor.has(Role.AUDIT_ADMIN)
 
 
-def declaration_visibility(actor: Actor) -> ColumnElement[bool]:
+def declaration_visibility(actor: Actor, *, published: bool = True) -> ColumnElement[bool]:
     """A WHERE condition on :class:`~jixiao.store.models.Declaration` keeping what ``actor`` may read:
-    the same rule as :func:`can_read_declaration`, for lists, counts and searches."""
+    the same rule as :func:`can_read_declaration`, for lists, counts and searches. With
+    ``published=False``, what the actor may read beyond what is public (as for a draft report,
+    :func:`can_read_report`)."""
     if actor.has(Role.FINANCE_REVIEWER):
         return true()
-    conditions: list[ColumnElement[bool]] = [Declaration.status == PUBLISHED]
+    conditions: list[ColumnElement[bool]] = [Declaration.status == PUBLISHED] if published else []
     if actor.has(Role.DEPARTMENT_REVIEWER) and actor.department_id is not None:
         units = select(Organisation.id).where(Organisation.parent_id == actor.department_id)
         conditions.append(Declaration.organisation_id == actor.department_id)
         conditions.append(Declaration.organisation_id.in_(units))
     if actor.has(*UNIT_MEMBERS) and actor.unit_id is not None:
         conditions.append(Declaration.organisation_id == actor.unit_id)
+    if not conditions:
+        return false()
     return or_(*conditions) if len(conditions) > 1 else conditions[0]
 
 
@@ -140,6 +161,7 @@ class Permission(StrEnum):
     LOGGED_IN = "logged_in"  # any user (own password, logout)
     READ_DECLARATION = "read_declaration"  # needs a DeclarationPlace
     EDIT_DECLARATION = "edit_declaration"  # needs a DeclarationPlace
+    REPORT = "report"  # enter and submit actuals; needs a DeclarationPlace
     CREATE_DECLARATION = "create_declaration"  # with a place: in that unit
     IMPORT = "import"
     REVIEW = "review"
@@ -163,6 +185,7 @@ PERMISSION_SCOPES: dict[Permission, str | None] = {
     Permission.LOGGED_IN: "read",
     Permission.READ_DECLARATION: "read",
     Permission.EDIT_DECLARATION: "write",
+    Permission.REPORT: "write",
     Permission.CREATE_DECLARATION: "write",
     Permission.IMPORT: "import",
     Permission.REVIEW: "review",
@@ -185,6 +208,13 @@ _ACTOR_RULES: dict[Permission, Callable[[Actor], bool]] = {
 }
 
 
+_PLACE_RULES: dict[Permission, Callable[[Actor, str, int | None, int | None], bool]] = {
+    Permission.READ_DECLARATION: can_read_declaration,
+    Permission.EDIT_DECLARATION: can_edit_declaration,
+    Permission.REPORT: can_report,
+}
+
+
 def allowed(actor: Actor, permission: Permission, place: DeclarationPlace | None = None,
             scopes: frozenset[str] | None = None) -> bool:
     """Whether ``actor`` has ``permission``: on the declaration at ``place`` for the declaration
@@ -196,10 +226,10 @@ def allowed(actor: Actor, permission: Permission, place: DeclarationPlace | None
         needed = PERMISSION_SCOPES[permission]
         if needed is not None and needed not in scopes:
             return False
-    if permission in (Permission.READ_DECLARATION, Permission.EDIT_DECLARATION):
+    if permission in _PLACE_RULES:
         if place is None:
             raise ValueError(f"{permission} needs the declaration's place")
-        check = can_read_declaration if permission == Permission.READ_DECLARATION else can_edit_declaration
+        check = _PLACE_RULES[permission]
         return check(actor, place.status, place.unit_id, place.department_id)
     if permission == Permission.CREATE_DECLARATION:
         return can_create_declaration(actor, place.unit_id if place else None)

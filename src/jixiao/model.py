@@ -87,6 +87,7 @@ class Indicator(_Model):
     likelihood: Likelihood | None = _unset(description="完成目标可能性: 确定能 / 有可能 / 完全不可能")
     deviation_cause: DeviationCause | None = _unset(
         description="偏差原因 class: 经费 / 制度 / 人员 / 硬件 / 其他 (the text goes in deviation_reason)")
+    forecast_raw: str | None = _unset(description="全年预计完成情况 as written (monitoring)")
     line: int | None = Field(default=None, exclude=True, description="source line of the row, 1-based")
 
     @model_validator(mode="after")
@@ -111,6 +112,17 @@ class Funds(_Model):
     previous_year_spent: Decimal | None = None
     executed: Decimal | None = _unset(
         description="执行数: for the year (self-evaluation) or to date (monitoring)")
+    budget: Decimal | None = _unset(
+        description="全年预算数 when the budget was adjusted during the year; unset: the declared total")
+    forecast: Decimal | None = _unset(description="全年预计执行数 (monitoring)")
+
+    @property
+    def year_budget(self) -> Decimal | None:
+        """全年预算数: ``budget`` when given, else the declared ``total``, else ``current_year``."""
+        for amount in (self.budget, self.total, self.current_year):
+            if amount is not None:
+                return amount
+        return None
 
 
 class Weights(_Model):
@@ -164,6 +176,7 @@ class Declaration(_Model):
     indicators: list[Indicator] = Field(default_factory=list)
     layout: Layout = "unknown"
     weights: Weights | None = _unset(description="self-evaluation weights of this declaration")
+    goal_result: str | None = _unset(description="总体目标实际完成情况 (self-evaluation)")
     # Where it came from; kept out of the JSON projection (see jixiao.jsonformat).
     source: str | None = Field(default=None, exclude=True)
     line: int | None = Field(default=None, exclude=True)

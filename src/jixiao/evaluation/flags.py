@@ -59,7 +59,7 @@ FLAGS: dict[str, FlagKind] = {
     "actual-range": FlagKind("info", "实际完成值是一个区间，按下限 {low}{unit} 计"),
     # -- a project -------------------------------------------------------------------------------------
     "no-executed": FlagKind("error", "未填写全年执行数（funds.executed），预算执行率无法计分", True),
-    "no-budget": FlagKind("error", "没有全年预算数（funds.total），预算执行率无法计分", True),
+    "no-budget": FlagKind("error", "没有全年预算数（funds.budget / funds.total），预算执行率无法计分", True),
     "weights-exceed": FlagKind(
         "error", "「{group}」中填写的指标分值合计 {given}，超过该项分值 {weight}；未填分值的指标按 0 计"),
     "weights-differ": FlagKind(

@@ -257,15 +257,16 @@ def _tier(written: str, target_text: str, settings: Settings) -> tuple[Tier | No
 
 def score_budget(funds: Funds, w: Decimal, settings: Settings) -> Scored:
     """The budget execution rate's score: ``w × min(executed ÷ budget ÷ full_at, 1)``; the budget is
-    ``funds.total`` (全年预算数; the declared 年度资金申请总额 unless the JSON says otherwise)."""
+    :attr:`Funds.year_budget` (全年预算数: ``funds.budget`` when adjusted, else the declared total)."""
     if w == 0:
         return Scored(_ZERO, Formula("zero-weight"))
     if funds.executed is None:
         return _unscored(flag("no-executed"))
-    if funds.total is None or funds.total <= 0:
+    budget = funds.year_budget
+    if budget is None or budget <= 0:
         return _unscored(flag("no-budget"))
-    rate = funds.executed / funds.total * _HUNDRED
+    rate = funds.executed / budget * _HUNDRED
     raw = w * rate / settings.budget_full_at
     status: Status = "met" if rate >= settings.budget_full_at else "missed"
-    formula = Formula("budget", (funds.executed, funds.total, rate, plain(w), settings.budget_full_at, raw))
+    formula = Formula("budget", (funds.executed, budget, rate, plain(w), settings.budget_full_at, raw))
     return Scored(min(max(raw, _ZERO), w), formula, status, rate)

@@ -39,7 +39,7 @@ from jixiao.model import Funds, Indicator
 from jixiao.monitoring.config import LIGHTS, Light, MonitorSettings
 from jixiao.monitoring.progress import Expected
 
-__all__ = ["Lit", "budget_light", "budget_of", "declaration_light", "gap_light", "indicator_light", "worst"]
+__all__ = ["Lit", "budget_light", "declaration_light", "gap_light", "indicator_light", "worst"]
 
 _HUNDRED = Decimal(100)
 _MET = frozenset(("met", "above", "over"))
@@ -109,14 +109,9 @@ def indicator_light(ind: Indicator, expected: Expected, settings: MonitorSetting
     return Lit(worst(light, floor), reason, completion, flags)
 
 
-def budget_of(funds: Funds) -> Decimal | None:
-    """全年预算数: ``funds.total``, else ``funds.current_year``."""
-    return funds.total if funds.total is not None else funds.current_year
-
-
 def budget_light(funds: Funds, expected: Expected, settings: MonitorSettings) -> Lit:
     """The budget execution's light: 执行数 ÷ 全年预算数 × 100 against the expected progress."""
-    budget = budget_of(funds)
+    budget = funds.year_budget
     if budget is None or budget <= 0:
         return Lit(settings.missing, f"无全年预算数 → {settings.missing}")
     if funds.executed is None:

@@ -23,7 +23,7 @@ from jixiao.monitoring.config import (
     load_monitor_settings,
     monitor_profile,
 )
-from jixiao.monitoring.lights import Lit, budget_light, budget_of, declaration_light, indicator_light
+from jixiao.monitoring.lights import Lit, budget_light, declaration_light, indicator_light
 from jixiao.monitoring.progress import Expected, expected_progress
 
 __all__ = ["Monitor", "Monitoring", "at_risk", "monitor", "rank"]
@@ -49,12 +49,21 @@ class Monitoring:
     def red(self) -> bool:
         return self.light.light == "红"
 
+    @property
+    def unexplained(self) -> list[int]:
+        """The 1-based indices of the 黄 and 红 indicators whose 偏差原因 (its class,
+        ``deviation_cause``) or 改进措施 (``measures``) is missing: a round cannot be submitted so."""
+        pairs = zip(self.indicators, self.declaration.indicators, strict=True)
+        return [number for number, (lit, indicator) in enumerate(pairs, start=1)
+                if lit.light in ("黄", "红")
+                and (indicator.deviation_cause is None or not indicator.measures)]
+
 
 def _at_stake(declaration: Declaration, light: Lit) -> tuple[Decimal, str]:
     if light.light == "绿":
         return _ZERO, "绿灯，不计"
     funds = declaration.funds
-    budget = budget_of(funds)
+    budget = funds.year_budget
     if budget is None:
         return _ZERO, "无全年预算数，按 0 计"
     if funds.executed is None:

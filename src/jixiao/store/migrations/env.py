@@ -10,9 +10,10 @@ from __future__ import annotations
 from alembic import context
 
 # The tables declared outside jixiao.store.models, so that Base.metadata (autogenerate, comparisons)
-# knows them: accounts (0004), the audit log (0005), the workflow (0006).
+# knows them: accounts (0004), the audit log (0005), the workflow (0006), the reports (0008).
 import jixiao.accounts.models
 import jixiao.audit.log
+import jixiao.reports.tables
 import jixiao.workflow.tables  # noqa: F401
 from jixiao.store.db import make_engine
 from jixiao.store.models import Base
