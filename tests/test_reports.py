@@ -205,6 +205,9 @@ def test_a_monitoring_round_needs_the_execution_and_the_causes_of_its_lights(wor
         world.submit(DONATION, M7)
     assert refused.value.missing[0] == "资金：未填写1–7月执行数"
     assert any(line.startswith("指标 1（") and "亮红灯" in line for line in refused.value.missing)
+    # Not reported yet: the missing light (黄), which needs its cause and measures as well.
+    assert any(line.startswith("指标 2（") and "亮黄灯" in line for line in refused.value.missing)
+    assert len(refused.value.missing) == 1 + 10
     explained = [IndicatorActual(index=n, actual_raw=None, deviation_cause="其他", measures="下半年集中开展")
                  for n in range(2, 11)]
     rows = [IndicatorActual(index=1, actual_raw="0", likelihood="完全不可能", deviation_cause="经费",

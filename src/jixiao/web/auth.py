@@ -88,8 +88,9 @@ class _Needs:
             # Anyone may read published declarations: the route checks the one it loads.
             if who.scopes is not None and "read" not in who.scopes:
                 deny(who)
-        elif self.permission == Permission.EDIT_DECLARATION:
-            # Whether the caller could edit any declaration at all; the route checks the one it loads.
+        elif self.permission in (Permission.EDIT_DECLARATION, Permission.REPORT):
+            # Whether the caller could edit (or report on) any declaration at all: a unit member, with
+            # write scope for a token; the route checks the one it loads.
             if not who.may(Permission.CREATE_DECLARATION):
                 deny(who)
         elif not who.may(self.permission):
