@@ -10,13 +10,18 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from jixiao import __version__
+from jixiao.cli_store import DATABASE_URL
 from jixiao.errors import JixiaoError, UsageError
 from jixiao.readers import Document, read_document
+
+if TYPE_CHECKING:
+    from jixiao.evaluation import Evaluator
+    from jixiao.model import Declaration
 from jixiao.text import pad, truncate, yuan
 from jixiao.vocabulary import canonical_level1
 
@@ -151,8 +156,18 @@ def evaluate(files: tuple[str, ...], as_json: bool, profile: str | None, config_
     be done before it can be submitted. Exit status 1 when a project cannot be submitted yet (a figure
     that cannot be scored, a deviation without its explanation), 0 otherwise, 2 for unreadable input.
     """
-    from jixiao.evaluation import EvaluationConfig, Evaluator, evaluation_json, load_evaluation_config
+    from jixiao.evaluation import evaluation_json
     from jixiao.evaluation.render import text_report, totals
+
+    evaluator = _evaluator(profile, config_path)
+    documents = [read_document(f) for f in files]
+    results = [(doc, [evaluator.evaluate(d) for d in doc.declarations]) for doc in documents]
+    _report(results, as_json, evaluation_json, text_report, totals, failed=lambda ev: not ev.can_submit)
+
+
+def _evaluator(profile: str | None, config_path: str | None) -> Evaluator:
+    """The evaluator of ``--profile`` and ``--config`` (``evaluate`` and ``check``)."""
+    from jixiao.evaluation import EvaluationConfig, Evaluator, load_evaluation_config
     from jixiao.review.profiles import profile_names
 
     config = load_evaluation_config(config_path) if config_path else EvaluationConfig()
@@ -160,10 +175,57 @@ def evaluate(files: tuple[str, ...], as_json: bool, profile: str | None, config_
         if profile not in profile_names():
             raise UsageError(f"unknown profile {profile!r}; expected one of: {', '.join(profile_names())}")
         config.profile = profile
-    evaluator = Evaluator(config)
-    documents = [read_document(f) for f in files]
-    results = [(doc, [evaluator.evaluate(d) for d in doc.declarations]) for doc in documents]
-    _report(results, as_json, evaluation_json, text_report, totals, failed=lambda ev: not ev.can_submit)
+    return Evaluator(config)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--table", "table_path", required=True, type=click.Path(dir_okay=False, path_type=str),
+              metavar="TABLE.json", help="The unit's filled-in table(s) as JSON (docs/evaluation.md).")
+@click.option("--project", type=click.IntRange(min=1), metavar="N",
+              help="Check project N of FILE (1 = the first) against the table.")
+@click.option("--name", help="Check the project of FILE with this name against the table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--profile", help="Recompute under this profile (default: chosen by each form's layout).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
+              help="A TOML file with an [evaluation] table (weights, tiers, check_tolerance …).")
+def check(file: str, table_path: str, project: int | None, name: str | None, as_json: bool,
+          profile: str | None, config_path: str | None) -> None:
+    """Check a unit's own arithmetic (复核自评表): recompute the figures of TABLE from FILE (a declaration
+    with its actuals) and list those that differ, by how much and why.
+
+    TABLE holds one table (with the "name" of its project when FILE holds several) or {"tables": [...]},
+    each naming its project. Exit status 1 when a figure differs, 0 otherwise, 2 for bad input.
+    """
+    from jixiao.evaluation.tables import check_tables, checked_json, load_tables, pair, text_report, totals
+
+    if project is not None and name is not None:
+        raise UsageError("--project 和 --name 只能用其中一个")
+    evaluator = _evaluator(profile, config_path)
+    tables = load_tables(table_path)
+    doc = read_document(file)
+    checked = []
+    if doc.declarations:
+        chosen = _chosen(doc, project, name)
+        checked = check_tables(pair(doc.declarations, tables, file, table_path, chosen), evaluator)
+    _report([(doc, checked)], as_json, checked_json, text_report, totals,
+            failed=lambda c: bool(c.differences))
+
+
+def _chosen(doc: Document, project: int | None, name: str | None) -> Declaration | None:
+    """The project ``--project N`` or ``--name NAME`` picks in ``doc`` (``None``: neither was given)."""
+    declarations = doc.declarations
+    if project is not None:
+        if project > len(declarations):
+            raise UsageError(f"--project {project}: {doc.file} 只有 {len(declarations)} 个项目")
+        return declarations[project - 1]
+    if name is None:
+        return None
+    found = [d for d in declarations if d.name == name]
+    if len(found) != 1:
+        problem = "中没有这个项目" if not found else f"中有 {len(found)} 个同名项目，请用 --project N 指定"
+        raise UsageError(f"--name「{name}」：{doc.file} {problem}")
+    return found[0]
 
 
 def _as_of(ctx: click.Context, param: click.Parameter, value: str) -> date:
@@ -232,9 +294,7 @@ def rule(code: str) -> None:
     click.echo(rule_page(found), nl=False)
 
 
-_DATABASE_URL = click.option(
-    "--database-url", envvar="JIXIAO_DATABASE_URL", metavar="URL",
-    help="The database (default: $JIXIAO_DATABASE_URL, else sqlite:///var/jixiao.sqlite3).")
+_DATABASE_URL = DATABASE_URL
 
 
 @cli.group()
@@ -348,6 +408,7 @@ def _row(number: str, name: str, year: str, funds: str, count: str, shares: str)
 
 cli.add_command(__import__("jixiao.accounts.cli", fromlist=["user"]).user)  # jixiao user …
 cli.add_command(__import__("jixiao.audit.commands", fromlist=["audit"]).audit)  # jixiao audit …
+cli.add_command(__import__("jixiao.reports.commands", fromlist=["report"]).report)  # jixiao report …
 
 
 def main() -> None:

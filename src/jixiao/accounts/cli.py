@@ -9,14 +9,14 @@ on standard output, and never stored.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import click
 
 from jixiao.accounts.errors import AccountError
+from jixiao.cli_store import DATABASE_URL, store_session
 from jixiao.errors import UsageError
 from jixiao.text import display_width, pad
 
@@ -25,9 +25,7 @@ if TYPE_CHECKING:  # the library is imported by the commands, so that other comm
 
     from jixiao.accounts.models import UserAccount
 
-_DATABASE_URL = click.option(
-    "--database-url", envvar="JIXIAO_DATABASE_URL", metavar="URL",
-    help="The database (default: $JIXIAO_DATABASE_URL, else sqlite:///var/jixiao.sqlite3).")
+_DATABASE_URL = DATABASE_URL
 _ROLES = click.option("--role", "roles", multiple=True, required=True, metavar="ROLE",
                       help="A role code or its Chinese title (repeat for several): filler, "
                            "unit_reviewer, department_reviewer, finance_reviewer, system_admin, "
@@ -40,17 +38,8 @@ _PASSWORD_STDIN = click.option("--password-stdin", is_flag=True,
                                     "(default: generate one and print it once).")
 
 
-@contextmanager
-def _transaction(database_url: str | None) -> Iterator[Session]:
-    from jixiao.store import db as store_db
-
-    engine = store_db.make_engine(database_url)
-    try:
-        store_db.require_current(engine)
-        with store_db.session_factory(engine)() as session, session.begin():
-            yield session
-    finally:
-        engine.dispose()
+def _transaction(database_url: str | None) -> AbstractContextManager[Session]:
+    return store_session(database_url, transaction=True)
 
 
 def _organisation_id(session: Session, unit: str | None, department: str | None) -> int | None:

@@ -8,38 +8,21 @@ tampered with.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from jixiao.cli_store import DATABASE_URL, store_session
 from jixiao.text import pad, truncate
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from jixiao.audit.log import AuditEntry
 
 EXIT_TAMPERED = 1
 
-# The same option as jixiao.cli's (importing it from there would be circular).
-_DATABASE_URL = click.option(
-    "--database-url", envvar="JIXIAO_DATABASE_URL", metavar="URL",
-    help="The database (default: $JIXIAO_DATABASE_URL, else sqlite:///var/jixiao.sqlite3).")
-
-
-@contextmanager
-def _session(database_url: str | None) -> Iterator[Session]:
-    from jixiao.store import db
-
-    engine = db.make_engine(database_url)
-    try:
-        db.require_current(engine)
-        with db.session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
+_DATABASE_URL = DATABASE_URL
+_session = store_session
 
 
 @click.group("audit")
