@@ -60,8 +60,12 @@ def test_import_saves_each_project_and_prints_its_score(url):
     ]
     again = run(url, "import", ACTUALS_2024, "--period", "final", "--submit")
     assert again.exit_code == 0, again.output
-    assert "第 2 次保存" in again.output and again.output.count("已提交") == 3
-    assert rows(url, ReportRevision) == 4 + 3
+    assert again.output.splitlines()[0] == (
+        "遗体 and 人体器官捐献工作专项经费：年度自评未变（第 1 次保存），红灯，自评 97.00 分（优），已提交")
+    assert rows(url, ReportRevision) == 4  # the same actuals again: nothing written
+    third = run(url, "import", ACTUALS_2024, "--period", "final", "--submit")  # as make run does again
+    assert third.exit_code == 0, third.output
+    assert third.output.count("未变") == 3 and third.output.count("已提交") == 3
 
 
 def test_show_prints_the_tables_and_json(url):

@@ -130,10 +130,26 @@ def test_the_year_end_summary_is_the_self_evaluation(world):
         assert report.missing_explanations == 0
 
 
+def test_the_same_actuals_again_write_nothing(world):
+    actuals = actuals_of(fixture_project())
+    assert world.save(DONATION, M7, actuals, expected=0)[0] == 1
+    with world.sessions.begin() as session:
+        again = save_report(session, world.ids[DONATION], M7, actuals, world.actors["填报人"],
+                            expected_revision=1)
+    assert (again.saved, again.revision, world.count(ReportRevision)) == (False, 1, 1)
+    world.submit(DONATION, M7)
+    with world.sessions.begin() as session:  # submitted: unchanged is no error, a change is
+        assert not save_report(session, world.ids[DONATION], M7, actuals, world.actors["填报人"]).saved
+    with pytest.raises(WrongStatus):
+        world.save(DONATION, M7, actuals.model_copy(update={"goal_result": "全部完成"}))
+
+
 def test_a_save_from_a_stale_revision_is_refused_and_writes_nothing(world):
     actuals = actuals_of(fixture_project())
     world.save(DONATION, M7, actuals, expected=0)
+    actuals = actuals.model_copy(update={"goal_result": "过半"})
     world.save(DONATION, M7, actuals, expected=1)
+    actuals = actuals.model_copy(update={"goal_result": "大半"})
     with pytest.raises(ReportConflict, match="已被他人保存（第 2 次）") as refused:
         world.save(DONATION, M7, actuals, expected=1)
     assert (refused.value.expected, refused.value.latest) == (1, 2)
@@ -190,8 +206,9 @@ def test_a_self_evaluation_with_an_unexplained_miss_cannot_be_submitted(world):
     report = world.submit(DONATION, FINAL, expected=2)
     assert (report.status, report.submitted_by, report.score, report.grade) == (
         "submitted", "tianbao", Decimal("97.00"), "优")
+    changed = actuals_of(fixture_project()).model_copy(update={"goal_result": "全部完成"})
     with pytest.raises(WrongStatus, match="已提交，不能再修改"):
-        world.save(DONATION, FINAL, actuals_of(fixture_project()))
+        world.save(DONATION, FINAL, changed)
     with pytest.raises(WrongStatus, match="已经提交"):
         world.submit(DONATION, FINAL)
 

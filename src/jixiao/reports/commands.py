@@ -109,11 +109,16 @@ def import_command(files: tuple[str, ...], period: Period, declaration_id: int |
                     filled = save_report(session, ident, period, actuals, SYSTEM, source=Path(path).name,
                                          operator=True)
                     light = filled.monitoring.light.light
-                    line = f"{name}：{period.label}第 {filled.revision} 次保存，{light}灯"
+                    done = f"第 {filled.revision} 次保存"
+                    if not filled.saved:
+                        done = f"未变（{done}）"
+                    line = f"{name}：{period.label}{done}，{light}灯"
                     if filled.evaluation is not None and filled.evaluation.total is not None:
                         line += f"，自评 {filled.evaluation.total} 分（{filled.evaluation.grade}）"
-                    if submit:
+                    if submit and not filled.submitted:
                         submit_report(session, ident, period, SYSTEM, operator=True)
+                        line += "，已提交"
+                    elif filled.submitted:
                         line += "，已提交"
                     lines.append(line)
         except JixiaoError as err:

@@ -24,7 +24,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
@@ -65,6 +65,7 @@ class Filled:
     monitoring: Monitoring
     evaluation: Evaluation | None  # the year end only
     dropped: list[str] = field(default_factory=list)  # rows whose indicator a newer version removed
+    saved: bool = True  # by save_report: False when the actuals were those of the latest revision
 
     @property
     def revision(self) -> int:
@@ -196,13 +197,22 @@ def save_report(session: Session, declaration_id: int, period: Period, actuals: 
     declaration's latest version, and record it in the audit log.
 
     ``expected_revision`` is the revision the user started from (0: none yet); ``None`` skips the
-    check (a script that means to overwrite). Refusals: :class:`NotFound`, :class:`ActionNotAllowed`,
+    check (a script that means to overwrite). The actuals of the latest revision again (against the
+    same version) write nothing: the result has ``saved`` false, even for a submitted report.
+    Refusals: :class:`NotFound`, :class:`ActionNotAllowed`,
     :class:`WrongStatus` (targets not approved, or the report already submitted),
     :class:`ReportConflict`, :class:`jixiao.actuals.ActualsError` (a row that fits no indicator).
     """
     at = _may_report(session, declaration_id, period, actor, operator)
     report = _find(session, declaration_id, period)
     seen = report.revision if report is not None else 0
+    content = actuals.model_dump_json(exclude_defaults=True)
+    if (report is not None and report.version == at.version
+            and _latest_revision(session, report).content == content):
+        # The same actuals again (a file imported twice, a page saved unchanged): nothing to write.
+        unchanged = open_report(session, declaration_id, period, actor, evaluator=evaluator,
+                                monitor=monitor, operator=operator)
+        return replace(unchanged, saved=False)
     if report is not None and report.submitted:
         raise WrongStatus(f"{at.subject}的{period.label}已提交，不能再修改", declaration_id=at.id,
                           status=at.status)
@@ -234,7 +244,7 @@ def save_report(session: Session, declaration_id: int, period: Period, actuals: 
         session.expire(report)
     number = seen + 1
     session.add(ReportRevision(report_id=report.id, number=number, version=at.version,
-                               content=actuals.model_dump_json(exclude_defaults=True), source=source,
+                               content=content, source=source,
                                author=actor.username, user_id=actor.user_id, at=when))
     session.flush()
     record(session, actor, "report.save", object_type="declaration", object_id=at.id,
