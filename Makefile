@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 ## run: install, print the sample documents' summary, migrate, create the three administrators (their
-## passwords are printed the first time only), import and publish the samples, serve on 127.0.0.1:8000
+## passwords are printed the first time only), import and publish the samples, load their sample
+## actuals (made up: src/jixiao/samples/README.md), serve on 127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/jixiao parse --quiet src/jixiao/samples/*.txt
 	$(BIN)/jixiao db upgrade
 	$(BIN)/jixiao user bootstrap
 	$(BIN)/jixiao import --status published src/jixiao/samples/*.txt
+	$(BIN)/jixiao report import --period M7 --submit src/jixiao/samples/actuals/redcross-2024-m7.json
 	@echo "Business accounts are created by hand, each with a generated password printed once, e.g.:"
 	@echo "  $(BIN)/jixiao user add tianbao --role filler --unit 上海市红十字会 --name 张三"
 	@echo "  (roles: filler, unit_reviewer --unit NAME; department_reviewer --department NAME; finance_reviewer)"
