@@ -228,6 +228,7 @@ class Period:
     def parse(cls, text: str) -> Period:
         """``M7``, ``1-7月``, ``1–7`` → the 1–7月 round; ``final``, ``全年``, ``自评`` → the year end."""
         cleaned = text.strip()
+        cleaned = cleaned[0].upper() + cleaned[1:] if cleaned[:1] == "m" else cleaned
         if cleaned in ("全年", "年度", "自评", "年终", "final"):
             return cls(12)
         match = _PERIOD.match(cleaned) or _PERIOD_WORDS.match(cleaned)
