@@ -3,6 +3,8 @@ the forms that can be read are still returned."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -120,3 +122,19 @@ def test_a_json_project_with_neither_name_nor_indicators_is_refused(write, conte
     assert doc.declarations == []
     assert len(doc.errors) == 1
     assert 'a project with a "name" or "indicators", found neither' in str(doc.errors[0])
+
+
+def test_a_json_form_with_a_nul_character_is_refused_by_name(write, url):
+    """JSON can carry a NUL (``\\u0000``) that no form has and PostgreSQL text cannot hold: the file is
+    refused naming the project, and an import leaves the store empty (on both databases)."""
+    from jixiao.store import db
+
+    project = {"name": "红十字\u0000培训", "year": 2020, "indicators": []}
+    path = write(json.dumps({"documents": [{"file": "x", "projects": [project]}]}), "nul.json")
+    parsed = run("parse", str(path))
+    assert parsed.exit_code == 2
+    assert parsed.output.strip() == (
+        f"jixiao: error: {path}: expected documents[0].projects[0]: text without NUL characters, found \\u0000")
+    db.upgrade(url)
+    imported = run("import", "-j", "1", "--database-url", url, str(path))
+    assert imported.exit_code == 2 and "新增 0" in imported.output and "internal error" not in imported.output

@@ -82,3 +82,17 @@ def yuan(amount: Decimal | None, missing: str = "-") -> str:
 def money_json(amount: Decimal | None) -> str | None:
     """An amount for JSON: exact digits with two decimals (``"1400400.00"``), never a float."""
     return None if amount is None else f"{amount:.2f}"
+
+
+def has_nul(value: object) -> bool:
+    """Whether a NUL character is in ``value`` or anything it holds (dict keys and values, lists).
+
+    PostgreSQL text cannot hold one, no form has one, and JSON can carry it (``\\u0000``): input is
+    checked for it where it comes in, so that it is refused by name rather than by the database."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False

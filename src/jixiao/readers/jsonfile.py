@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from jixiao.errors import ReadError
 from jixiao.model import Declaration
+from jixiao.text import has_nul
 
 
 def iter_json_forms(stream: IO[str], file: str) -> Iterator[Declaration | ReadError]:
@@ -30,6 +31,9 @@ def iter_json_forms(stream: IO[str], file: str) -> Iterator[Declaration | ReadEr
     for where, project in projects:
         if isinstance(project, dict) and not project.get("name") and not project.get("indicators"):
             yield ReadError(file, f'{where}: a project with a "name" or "indicators"', found="neither")
+            continue
+        if has_nul(project):
+            yield ReadError(file, f"{where}: text without NUL characters", found="\\u0000")
             continue
         try:
             declaration = Declaration.model_validate(project)

@@ -47,6 +47,7 @@ from jixiao.store.prepared import identity
 from jixiao.store.repository import Outcome, StoreError, get_declaration, load_version, save_declaration
 from jixiao.store.types import money_problem
 from jixiao.targets import check_target, parse_target
+from jixiao.text import has_nul
 from jixiao.web.api import ERRORS
 from jixiao.web.app import ERROR_CODES, RowId, declaration_or_404, templates
 from jixiao.web.auth import needs, principal
@@ -125,14 +126,6 @@ def _tidy(value: Any, keep_blank: bool = False) -> Any:
     return value
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return isinstance(value, list) and any(map(_has_nul, value))
-
-
 def _input_problems(content: dict[str, Any]) -> list[str]:
     """What JSON allows but a declaration body must not have: money as a float, fields that are not input."""
     funds = content.get("funds")
@@ -176,7 +169,7 @@ def declaration_from(payload: dict[str, Any], *, saving: bool, ignore: Iterable[
     saved: no project name, an indicator without a name or with a target value
     :func:`~jixiao.targets.check_target` refuses, an amount the store cannot keep exactly.
     """
-    if _has_nul(payload):  # PostgreSQL text cannot hold it; no form has it
+    if has_nul(payload):  # PostgreSQL text cannot hold it; no form has it
         _refuse(["文本中不能有 NUL 字符（\\u0000）"])
     skip = {*_ECHOED, *ignore}
     content = _tidy({k: v for k, v in payload.items() if k not in skip})

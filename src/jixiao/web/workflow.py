@@ -47,6 +47,7 @@ from jixiao.audit import record
 from jixiao.errors import UsageError
 from jixiao.roles import Actor, Role
 from jixiao.store.models import Declaration, DeclarationVersion, Indicator
+from jixiao.text import has_nul
 from jixiao.web.app import WORKFLOW_STATUS, PageQuery, RowId, error_body, templates
 from jixiao.web.auth import Principal, needs, principal
 from jixiao.web.database import get_session
@@ -72,11 +73,6 @@ _ERRORS = {status: {"description": f'`{{"error": {{"status": {status}, "code": �
 
 
 NUL_MESSAGE = "意见不能包含 NUL 字符"
-
-
-def _has_nul(texts: list[str | None]) -> bool:
-    """A NUL character cannot be stored (PostgreSQL refuses it in text): refused before anything is tried."""
-    return any(text and "\x00" in text for text in texts)
 
 
 def error_status(err: workflow.WorkflowError) -> int:
@@ -215,7 +211,7 @@ class TransitionBody(BaseModel):
 
     @model_validator(mode="after")
     def _no_nul(self) -> TransitionBody:
-        if _has_nul([self.comment, *self.indicator_comments.values()]):
+        if has_nul([self.comment, *self.indicator_comments.values()]):
             raise ValueError(NUL_MESSAGE)
         return self
 
@@ -442,7 +438,7 @@ def _form_step(form: Any) -> Step:
         if key.startswith("indicator-") and number.isdigit() and int(number) >= 1:
             on_indicators[int(number)] = text(key) or ""
     step = Step(text("action") or "", text("comment"), on_indicators, text("expected_status") or None)
-    if _has_nul([step.comment, *on_indicators.values()]):
+    if has_nul([step.comment, *on_indicators.values()]):
         raise HTTPException(422, NUL_MESSAGE)
     return step
 
