@@ -134,7 +134,8 @@ def test_a_json_form_with_a_nul_character_is_refused_by_name(write, url):
     parsed = run("parse", str(path))
     assert parsed.exit_code == 2
     assert parsed.output.strip() == (
-        f"jixiao: error: {path}: expected documents[0].projects[0]: text without NUL characters, found \\u0000")
+        f"jixiao: error: {path}: expected documents[0].projects[0]: text without NUL characters, "
+        "found \\u0000")
     db.upgrade(url)
     imported = run("import", "-j", "1", "--database-url", url, str(path))
     assert imported.exit_code == 2 and "新增 0" in imported.output and "internal error" not in imported.output
