@@ -283,6 +283,7 @@ def test_rows_added_removed_and_moved_are_stored_in_that_order(client, own):
     ({"government_purchase": "maybe"}, "government_purchase", "true"),
     ({"funds": {"total": "12.345"}}, "funds.total", "more than two decimal places"),
     ({"funds": {"total": "1e20"}}, "funds.total", "out of range"),
+    ({"funds": {"total": "1e999999999"}}, "funds.total", "out of range"),  # abs() overflowed: a 500
     ({"funds": {"fiscal": "12,345"}}, "funds.fiscal", "应是金额"),
     ({"funds": {"fiscal": "1E+5"}}, "funds.fiscal", "金额应写成普通数字"),
     ({"funds": {"other": 1.5}}, "funds.other", "金额应写成字符串"),

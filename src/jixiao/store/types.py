@@ -35,7 +35,8 @@ def money_problem(value: Any) -> str | None:
         return f"not a number: {value!r}"
     if not value.is_finite():
         return f"not a finite amount: {value}"
-    if abs(value) >= MONEY_LIMIT:
+    # Before any arithmetic: abs() or quantize() of 1E+999999999 overflows the decimal context.
+    if value.adjusted() > MONEY_LIMIT.adjusted() or abs(value) >= MONEY_LIMIT:
         return f"amount {value} is out of range (|amount| < {MONEY_LIMIT:f} yuan)"
     if value != value.quantize(_CENT):
         return f"amount {value} has more than two decimal places"
