@@ -24,6 +24,7 @@ run: $(STAMP)
 	$(BIN)/jixiao user bootstrap
 	$(BIN)/jixiao import --status published src/jixiao/samples/*.txt
 	$(BIN)/jixiao report import --period M7 --submit src/jixiao/samples/actuals/redcross-2024-m7.json
+	$(BIN)/jixiao report import --period final --submit src/jixiao/samples/actuals/*-final.json
 	@echo "Business accounts are created by hand, each with a generated password printed once, e.g.:"
 	@echo "  $(BIN)/jixiao user add tianbao --role filler --unit 上海市红十字会 --name 张三"
 	@echo "  (roles: filler, unit_reviewer --unit NAME; department_reviewer --department NAME; finance_reviewer)"

@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "src" / "jixiao" / "samples"
 SEED_2024 = SAMPLES / "shanghai-redcross-2024-targets.txt"
 SEED_2020 = SAMPLES / "shanghai-redcross-affairs-center-2020-targets.txt"
+#: The seeds with made-up actuals (src/jixiao/samples/README.md): year end of four projects, 1–7月 of five.
+ACTUALS_2024 = SAMPLES / "actuals" / "redcross-2024-final.json"
+ACTUALS_2020 = SAMPLES / "actuals" / "affairs-center-2020-final.json"
+ACTUALS_M7 = SAMPLES / "actuals" / "redcross-2024-m7.json"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -21,10 +21,9 @@ from jixiao.actuals import (
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration, Target
 from jixiao.readers import read
-from tests.conftest import FIXTURES, SEED_2024
+from tests.conftest import ACTUALS_2020, ACTUALS_2024, SEED_2024
 
-ACTUALS = FIXTURES / "actuals"
-PROJECTS = read(ACTUALS / "redcross-2024-actuals.json") + read(ACTUALS / "affairs-center-2020-actuals.json")
+PROJECTS = read(ACTUALS_2024) + read(ACTUALS_2020)
 DONATION = PROJECTS[0]  # 遗体 and 人体器官捐献工作专项经费: 10 indicators, 522,400 yuan
 
 

@@ -31,10 +31,9 @@ from jixiao.actuals_xlsx import COLUMNS, FIELDS, LAYOUT, actuals_template, read_
 from jixiao.cli import cli
 from jixiao.model import Weights
 from jixiao.readers import read
-from tests.conftest import FIXTURES, SEED_2024
+from tests.conftest import ACTUALS_2020, ACTUALS_2024, SEED_2024
 
-ACTUALS_2024 = FIXTURES / "actuals" / "redcross-2024-actuals.json"
-PROJECTS = read(ACTUALS_2024) + read(FIXTURES / "actuals" / "affairs-center-2020-actuals.json")
+PROJECTS = read(ACTUALS_2024) + read(ACTUALS_2020)
 DONATION = PROJECTS[0]  # 遗体 and 人体器官捐献工作专项经费: 10 indicators, 522,400 yuan
 PLAIN = apply_actuals(DONATION, Actuals())  # the same project without actuals
 M7, FINAL = Period.parse("M7"), Period.parse("final")

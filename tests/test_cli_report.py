@@ -1,7 +1,7 @@
 """``jixiao report import|show|at-risk``: the operator loads actuals into the store and reads them back.
 
 On a SQLite file (the commands are thin over jixiao.reports, which tests/test_reports.py runs on
-both databases). The store holds both seeds, published; the actuals are tests/fixtures/actuals/
+both databases). The store holds both seeds, published; the actuals are src/jixiao/samples/actuals/
 (made up: 遗体 and 人体器官捐献工作专项经费 97.00 优, 信息化建设项目 88.33 良, 红十字救灾工作专项经费
 99.76 优, 红十字培训项目管理 98.66 优).
 """
@@ -19,11 +19,7 @@ from jixiao.cli import cli
 from jixiao.reports import Report, ReportRevision
 from jixiao.store import db
 
-from .conftest import SEED_2020, SEED_2024
-
-ACTUALS = Path(__file__).parent / "fixtures" / "actuals"
-ACTUALS_2024 = ACTUALS / "redcross-2024-actuals.json"
-ACTUALS_2020 = ACTUALS / "affairs-center-2020-actuals.json"
+from .conftest import ACTUALS_2020, ACTUALS_2024, SEED_2020, SEED_2024
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`jixiao evaluate` end to end: the seeds with sample actuals (tests/fixtures/actuals/), the JSON
+"""`jixiao evaluate` end to end: the seeds with sample actuals (src/jixiao/samples/actuals/), the JSON
 format's new fields, and that declarations without actuals keep exactly the JSON they had."""
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from jixiao.cli import cli
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Weights
 from jixiao.store.prepared import canonical_json
-from tests.conftest import FIXTURES, ROOT, SEED_2020, SEED_2024
+from tests.conftest import ACTUALS_2020, ACTUALS_2024, ROOT, SEED_2020, SEED_2024
 
-ACTUALS_2024 = FIXTURES / "actuals" / "redcross-2024-actuals.json"
-ACTUALS_2020 = FIXTURES / "actuals" / "affairs-center-2020-actuals.json"
 NEW_INDICATOR_KEYS = {"actual_raw", "actual", "weight", "applicable", "deviation_reason", "measures"}
 
 

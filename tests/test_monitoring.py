@@ -34,7 +34,7 @@ from tests.conftest import ROOT
 D = Decimal
 SETTINGS = load_monitor_settings("national-2021")
 JULY_31 = date(2024, 7, 31)  # 213 ÷ 366 = 58.196…%
-FIXTURES = sorted(str(p) for p in (ROOT / "tests" / "fixtures" / "actuals").glob("*.json"))
+FIXTURES = sorted(str(p) for p in (ROOT / "src" / "jixiao" / "samples" / "actuals").glob("*-final.json"))
 
 
 def ind(target: str, actual: str | None = None, *, name: str = "指标", **fields) -> Indicator:

@@ -3,7 +3,7 @@ as revisions, submitted, read by whom the rules allow, and the list of declarati
 
 Every test runs on a fresh SQLite file and a fresh PostgreSQL schema holding both seeds (all 19
 declarations approved: 已公开). The actuals of 遗体 and 人体器官捐献工作专项经费 are the made-up ones of
-tests/fixtures/actuals/redcross-2024-actuals.json (97.00, 优 at the year end).
+src/jixiao/samples/actuals/redcross-2024-final.json (97.00, 优 at the year end).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import re
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -39,9 +38,9 @@ from jixiao.store.models import Declaration, Organisation
 from jixiao.workflow import set_status
 from jixiao.workflow.errors import ActionNotAllowed, NotFound, WrongStatus
 
-from .conftest import SEED_2020, SEED_2024
+from .conftest import ACTUALS_2024, SEED_2020, SEED_2024
 
-FIXTURE = Path(__file__).parent / "fixtures" / "actuals" / "redcross-2024-actuals.json"
+FIXTURE = ACTUALS_2024
 DONATION = "遗体 and 人体器官捐献工作专项经费"  # 2024 seed, 10 indicators, 522,400 yuan
 RESCUE = "红十字救护工作专项经费"  # 2024 seed
 DISASTER = "红十字救灾工作专项经费"  # 2024 seed

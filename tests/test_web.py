@@ -213,8 +213,24 @@ def test_openapi_and_the_offline_docs_page(client):
                                     # the workflow and the audit log (issue 5)
                                     "/api/v1/declarations/{declaration_id}/workflow",
                                     "/api/v1/declarations/{declaration_id}/transitions", "/api/v1/todo",
-                                    "/api/v1/audit"}
+                                    "/api/v1/audit",
+                                    # monitoring and self-evaluation (issue 6: jixiao.web.reporting)
+                                    "/api/v1/declarations/{declaration_id}/reports",
+                                    "/api/v1/declarations/{declaration_id}/reports/{period}",
+                                    "/api/v1/declarations/{declaration_id}/reports/{period}/submit",
+                                    "/api/v1/monitoring/at-risk",
+                                    # computations on the body, nothing stored (jixiao.web.evaluating)
+                                    "/api/v1/evaluate", "/api/v1/monitor", "/api/v1/check"}
     docs = client.get("/api/docs")
     assert docs.status_code == 200
     assert "/api/v1/declarations/{declaration_id}/review" in docs.text
     assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+
+
+def test_a_nul_in_a_query_or_path_is_refused_by_name(client):
+    """PostgreSQL refuses a NUL in any text it compares: a 500 on the list filters before."""
+    page = client.get("/?department=部%00门")
+    assert page.status_code == 400 and "NUL" in page.text
+    assert_error(client.get("/api/v1/declarations?q=骨%00髓"), 422, "invalid_parameter")
+    assert_error(client.get("/declarations/1%00"), 400, "invalid_parameter")
+    assert client.get("/?department=上海市红十字会").status_code == 200

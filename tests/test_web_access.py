@@ -48,6 +48,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/dashboard"): "200 200 200 200 200 200 200 200 200 200 200",
     ("POST", "/api/v1/targets/check"): "200 200 200 200 200 200 200 200 200 200 200",
     ("POST", "/api/v1/review"): "200 200 200 200 200 200 200 200 200 200 200",
+    # stateless scoring, monitoring and checking of the body (tests/test_api_evaluate.py): {} is refused
+    ("POST", "/api/v1/evaluate"): "422 422 422 422 422 422 422 422 422 422 422",
+    ("POST", "/api/v1/monitor"): "422 422 422 422 422 422 422 422 422 422 422",
+    ("POST", "/api/v1/check"): "422 422 422 422 422 422 422 422 422 422 422",
     # reading the draft: its unit, its department, finance; 404 for everyone else
     ("GET", "/declarations/{declaration_id}"): "404 200 200 404 200 200 404 404 404 200 200",
     ("GET", "/declarations/{declaration_id}/diff"): "404 200 200 404 200 200 404 404 404 200 200",
@@ -77,6 +81,28 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/audit"): "303 403 403 403 403 403 403 403 200 403 403",
     ("GET", "/audit/export"): "303 403 403 403 403 403 403 403 200 403 403",
     ("GET", "/api/v1/audit"): "401 403 403 403 403 403 403 403 200 403 403",
+    # monitoring and self-evaluation (tests/test_web_reports.py): reading a report as the declaration;
+    # entering one is the unit's, once the targets are approved (the draft here is not yet: 409)
+    ("GET", "/declarations/{declaration_id}/reports/{period}"): "404 200 200 404 200 200 404 404 404 200 200",
+    ("GET", "/declarations/{declaration_id}/reports/{period}/edit"):
+        "303 409 409 404 403 403 403 403 403 409 403",
+    ("POST", "/declarations/{declaration_id}/reports/{period}"):
+        "303 409 409 404 403 403 403 403 403 409 403",
+    ("POST", "/declarations/{declaration_id}/reports/{period}/submit"):
+        "303 409 409 404 403 403 403 403 403 409 403",
+    ("GET", "/declarations/{declaration_id}/reports/{period}/template.xlsx"):
+        "303 409 409 404 403 403 403 403 403 409 403",
+    ("POST", "/declarations/{declaration_id}/reports/{period}/upload"):
+        "303 415 415 415 403 403 403 403 403 415 403",
+    ("GET", "/monitoring"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("GET", "/api/v1/declarations/{declaration_id}/reports"): "404 200 200 404 200 200 404 404 404 200 200",
+    ("GET", "/api/v1/declarations/{declaration_id}/reports/{period}"):
+        "404 200 200 404 200 200 404 404 404 200 200",
+    ("PUT", "/api/v1/declarations/{declaration_id}/reports/{period}"):
+        "401 422 422 422 403 403 403 403 403 422 403",
+    ("POST", "/api/v1/declarations/{declaration_id}/reports/{period}/submit"):
+        "401 422 422 422 403 403 403 403 403 422 403",
+    ("GET", "/api/v1/monitoring/at-risk"): "200 200 200 200 200 200 200 200 200 200 200",
     # one's own account: any user in a browser, never with a token
     ("GET", "/login"): "200 200 200 200 200 200 200 200 200 200 200",
     ("POST", "/login"): "403 401 401 401 401 401 401 401 401 403 403",
@@ -182,7 +208,7 @@ def test_a_route_that_declares_no_permission_is_refused_to_everyone(database, lo
 @pytest.mark.parametrize(("method", "path"), list(EXPECTED), ids=[f"{m} {p}" for m, p in EXPECTED])
 def test_each_caller_gets_what_the_table_says(app, callers, draft, method, path):
     url = path.format(declaration_id=draft["id"], code="JX301", comment_id=NOWHERE, token_id=NOWHERE,
-                      user_id=NOWHERE)
+                      user_id=NOWHERE, period="M7")
     got = {}
     for column in COLUMNS:
         response = _caller(app, callers, column, path).request(method, url, follow_redirects=False,
@@ -332,7 +358,8 @@ STATE_ROUTES = [(m, p) for m, p in EXPECTED if m in STATE_CHANGING]
 @pytest.mark.parametrize(("method", "path"), STATE_ROUTES, ids=[f"{m} {p}" for m, p in STATE_ROUTES])
 def test_a_state_changing_request_without_the_sessions_csrf_token_is_refused(bare, draft, method, path):
     client = bare[_csrf_caller(path)]
-    url = path.format(declaration_id=draft["id"], comment_id=NOWHERE, token_id=NOWHERE, user_id=NOWHERE)
+    url = path.format(declaration_id=draft["id"], comment_id=NOWHERE, token_id=NOWHERE, user_id=NOWHERE,
+                      period="M7")
     attempts = [
         {"json": {"raw": "1"}},  # no token at all
         {"json": {"raw": "1"}, "headers": {"X-CSRF-Token": "wrong"}},

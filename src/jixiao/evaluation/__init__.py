@@ -11,6 +11,7 @@ module             what
 ``scoring``        the formulas: one indicator, the budget execution rate
 ``evaluate``       a declaration → :class:`Evaluation` (total, rescaling, grade, explanations)
 ``check``          a unit's filled-in table → the figures that differ from the rule, and by how much
+``tables``         a unit's tables read (TABLE file, request body), paired with projects; the report
 ``flags``          the flags' catalogue (permanent codes, severities, messages)
 ``numbers``        rounding (half up, two places, once at the end) and printing numbers
 ``render``         the text table and the JSON of ``jixiao evaluate``

@@ -48,7 +48,7 @@ ERROR_TITLES = {400: "请求有误", 401: "请先登录", 403: "没有权限", 4
                 500: "服务器内部错误"}
 #: The HTTP status of each refusal of :mod:`jixiao.workflow` (``WorkflowError.code``).
 WORKFLOW_STATUS = {"not_found": 404, "forbidden": 403, "wrong_status": 409, "invalid_comment": 422,
-                   "conflict": 409, "locked": 409}
+                   "conflict": 409, "locked": 409, "not_ready": 422}
 
 
 money = yuan  # ``1234567.5`` → ``1,234,567.50``; ``-`` when there is no amount
@@ -210,6 +210,22 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class NoNul:
+    """Refuse a request whose path or query holds a NUL character (``%00``) with 400 (422 in the API),
+    naming it: no page or filter means one, and PostgreSQL refuses it in any text it compares."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            status = 422 if scope["path"].startswith(API_PREFIX + "/") else 400
+            message = "地址或查询参数中含有 NUL 字符（%00），请去掉后重试"
+            return await JSONResponse(error_body(status, message, "invalid_parameter"),
+                                      status_code=status)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a declaration is a few kilobytes of JSON
 
 
@@ -267,6 +283,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.session_factory = store_db.session_factory(engine)
     _install_error_handlers(app)
     app.add_middleware(JsonBodyLimit)
+    app.add_middleware(NoNul)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router, prefix=f"{API_PREFIX}/v1")
@@ -282,11 +299,16 @@ def create_app(database_url: str | None = None) -> FastAPI:
     from jixiao.web import uploading  # 上传: the upload page and POST /api/v1/import
     app.include_router(uploading.page_router)
     app.include_router(uploading.api_router, prefix=f"{API_PREFIX}/v1")
+    from jixiao.web import evaluating  # 自评, 运行监控, 复核自评表: computations on the body, nothing stored
+    app.include_router(evaluating.api_router, prefix=f"{API_PREFIX}/v1")
     from jixiao.web import auditing, workflow  # 审核流程, 待办; 审计 (the audit administrator's)
     app.include_router(workflow.page_router)
     app.include_router(workflow.api_router, prefix=f"{API_PREFIX}/v1")
     app.include_router(auditing.page_router)
     app.include_router(auditing.api_router, prefix=f"{API_PREFIX}/v1")
+    from jixiao.web import reporting  # 监控与自评: the tables, the entry form, 风险项目, the API
+    app.include_router(reporting.page_router)
+    app.include_router(reporting.api_router, prefix=f"{API_PREFIX}/v1")
     from jixiao.web import account, admin  # 登录, 退出, 修改密码, 令牌; 用户, 角色, 安全策略
     app.include_router(account.router)
     app.include_router(admin.router)
