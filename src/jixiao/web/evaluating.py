@@ -184,13 +184,18 @@ class IndicatorEvaluation(_Out):
     flags: list[FlagOut]
 
 
-class ProjectEvaluation(_Out):
+class _Project(_Out):
+    """What the answers of /evaluate and /check say first of each project."""
+
     name: str | None
     year: int | None
     unit: str | None
     profile: str
     score: Figure | None
     grade: str | None
+
+
+class ProjectEvaluation(_Project):
     formula: str
     can_submit: bool
     budget_weight: Figure
@@ -268,13 +273,7 @@ class DifferenceOut(_Out):
     note: str = Field(description="规则的计算式，或无法计算的原因")
 
 
-class CheckResponse(_Out):
-    name: str | None
-    year: int | None
-    unit: str | None
-    profile: str
-    score: Figure | None
-    grade: str | None
+class CheckResponse(_Project):
     tolerance: str
     differences: list[DifferenceOut]
 
