@@ -49,15 +49,15 @@ def test_import_saves_each_project_and_prints_its_score(url):
     result = run(url, "import", ACTUALS_2024, ACTUALS_2020, "--period", "final")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "遗体 and 人体器官捐献工作专项经费：年度自评第 1 次保存，红灯，自评 97.00 分（优）",
-        "信息化建设项目：年度自评第 1 次保存，红灯，自评 88.33 分（良）",
-        "红十字救灾工作专项经费：年度自评第 1 次保存，绿灯，自评 99.76 分（优）",
-        "红十字培训项目管理：年度自评第 1 次保存，红灯，自评 98.66 分（优）",
+        "遗体 and 人体器官捐献工作专项经费：年度自评第 1 次保存，自评 97.00 分（优）",
+        "信息化建设项目：年度自评第 1 次保存，自评 88.33 分（良）",
+        "红十字救灾工作专项经费：年度自评第 1 次保存，自评 99.76 分（优）",
+        "红十字培训项目管理：年度自评第 1 次保存，自评 98.66 分（优）",
     ]
     again = run(url, "import", ACTUALS_2024, "--period", "final", "--submit")
     assert again.exit_code == 0, again.output
     assert again.output.splitlines()[0] == (
-        "遗体 and 人体器官捐献工作专项经费：年度自评未变（第 1 次保存），红灯，自评 97.00 分（优），已提交")
+        "遗体 and 人体器官捐献工作专项经费：年度自评未变（第 1 次保存），自评 97.00 分（优），已提交")
     assert rows(url, ReportRevision) == 4  # the same actuals again: nothing written
     third = run(url, "import", ACTUALS_2024, "--period", "final", "--submit")  # as make run does again
     assert third.exit_code == 0, third.output

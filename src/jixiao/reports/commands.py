@@ -108,13 +108,16 @@ def import_command(files: tuple[str, ...], period: Period, declaration_id: int |
                 for ident, name, actuals in found:
                     filled = save_report(session, ident, period, actuals, SYSTEM, source=Path(path).name,
                                          operator=True)
-                    light = filled.monitoring.light.light
                     done = f"第 {filled.revision} 次保存"
                     if not filled.saved:
                         done = f"未变（{done}）"
-                    line = f"{name}：{period.label}{done}，{light}灯"
-                    if filled.evaluation is not None and filled.evaluation.total is not None:
+                    line = f"{name}：{period.label}{done}"
+                    if filled.evaluation is None:  # a monitoring round: its light
+                        line += f"，{filled.monitoring.light.light}灯"
+                    elif filled.evaluation.total is not None:
                         line += f"，自评 {filled.evaluation.total} 分（{filled.evaluation.grade}）"
+                    else:
+                        line += "，自评尚不能计分"
                     if submit and not filled.submitted:
                         submit_report(session, ident, period, SYSTEM, operator=True)
                         line += "，已提交"
