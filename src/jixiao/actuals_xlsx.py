@@ -33,7 +33,7 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from xml.etree import ElementTree
 
 import python_calamine
@@ -51,16 +51,16 @@ from jixiao.actuals import (
     apply_actuals,
     read_actuals,
 )
+from jixiao.export import xlsxkit
+from jixiao.export.xlsxkit import Book, Grid, row_height
 from jixiao.model import DEVIATION_CAUSES, LIKELIHOODS, Declaration
 from jixiao.store.types import MONEY_LIMIT
-from jixiao.text import display_width
 
 __all__ = ["COLUMNS", "FIELDS", "LAYOUT", "actuals_template", "read_actuals_xlsx", "template_layout"]
 
 #: The layout version, written to the hidden sheet :data:`MARKER_SHEET` (the reader does not need it).
 LAYOUT = "jixiao-actuals/1"
 MARKER_SHEET = "jixiao"
-FONT = "宋体"
 
 Kind = Literal["index", "text", "number", "money", "rate", "yesno", "choice"]
 #: When an entry is written: every period, monitoring rounds only, the year end only, or never (a
@@ -201,23 +201,10 @@ def _in_wan(text: str) -> bool:
 # ---------------------------------------------------------------- writing
 
 
-class _Styles:
-    """The workbook's formats, made once each."""
+class _Styles(xlsxkit.Styles):
+    """The workbook's formats (:class:`jixiao.export.xlsxkit.Styles`), with the form's cells and labels."""
 
-    GREY = "#EDEDED"
-    HEAD = "#DDEBF7"
-
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
-        self._book = book
-        self._made: dict[tuple[tuple[str, Any], ...], Format] = {}
-
-    def __call__(self, **properties: Any) -> Format:
-        merged = {"font_name": FONT, "font_scheme": "none", "font_size": 10, "valign": "vcenter",
-                  "text_wrap": True, **properties}
-        key = tuple(sorted(merged.items()))
-        if key not in self._made:
-            self._made[key] = self._book.add_format(merged)
-        return self._made[key]
+    GREY = xlsxkit.GREY
 
     def cell(self, entry: Entry) -> Format:
         """A table cell of ``entry``: grey and locked when read-only, white and open to input else."""
@@ -231,19 +218,12 @@ class _Styles:
         return self(**properties)
 
     def label(self) -> Format:
-        return self(border=1, bold=True, align="center", bg_color=self.HEAD)
+        return self("label")
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines ``text`` wraps to in a column ``width`` characters wide (a CJK character takes two)."""
-    room = max(width - 1.5, 1)
-    return sum(max(1, math.ceil(display_width(part) / room)) for part in str(text).split("\n"))
-
-
-def _height(cells: list[tuple[Any, float]], at_most: int = 12) -> float:
-    """A row height that shows every (text, width) of the row: Excel does not grow rows it did not lay out."""
-    lines = max((_lines(text, width) for text, width in cells if text not in (None, "")), default=1)
-    return 4 + 13.5 * min(lines, at_most)
+def _height(cells: list[tuple[Any, float]]) -> float:
+    """A row height that shows every (text, width) of the row (at most 12 lines)."""
+    return row_height(cells, most=12)
 
 
 def _input_value(entry: Entry, value: Any) -> Any:
@@ -253,16 +233,6 @@ def _input_value(entry: Entry, value: Any) -> Any:
     if entry.kind in ("money", "number"):
         return None if value is None else float(value)
     return value
-
-
-def _write(sheet: Worksheet, row: int, col: int, value: Any, style: Format) -> None:
-    """Text as text (never read as a number or formula), numbers as numbers, nothing as a blank."""
-    if value is None or value == "":
-        sheet.write_blank(row, col, None, style)
-    elif isinstance(value, str):
-        sheet.write_string(row, col, value, style)
-    else:
-        sheet.write_number(row, col, value, style)
 
 
 def _validation(entry: Entry, label: str) -> dict[str, Any] | None:
@@ -285,28 +255,19 @@ def _validation(entry: Entry, label: str) -> dict[str, Any] | None:
     return rule
 
 
-@dataclass
-class _Form:
-    """The sheet being written and what goes on it."""
+class _Form(Grid):
+    """The sheet being written (a :class:`~jixiao.export.xlsxkit.Grid`, one column per entry) and what
+    goes on it."""
 
-    sheet: Worksheet
     style: _Styles
-    declaration: Declaration
-    period: Period
-    actuals: Actuals | None
-    columns: list[Entry]
 
-    @property
-    def last(self) -> int:
-        return len(self.columns) - 1
-
-    def width(self, first: int, last: int) -> float:
-        return sum(entry.width for entry in self.columns[first:last + 1])
-
-    def span(self, row: int, first: int, last: int, value: Any, style: Format) -> None:
-        if first < last:
-            self.sheet.merge_range(row, first, row, last, "", style)
-        _write(self.sheet, row, first, value, style)
+    def __init__(self, sheet: Worksheet, style: _Styles, declaration: Declaration, period: Period,
+                 actuals: Actuals | None, columns: list[Entry]) -> None:
+        super().__init__(sheet, style, [entry.width for entry in columns])
+        self.declaration = declaration
+        self.period = period
+        self.actuals = actuals
+        self.columns = columns
 
 
 def actuals_template(declaration: Declaration, period: Period, actuals: Actuals | None = None) -> bytes:
@@ -317,13 +278,10 @@ def actuals_template(declaration: Declaration, period: Period, actuals: Actuals 
     """
     if actuals is not None:
         apply_actuals(declaration, actuals)
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True,
-                                        "default_format_properties": {"font_name": FONT, "font_size": 10}})
+    book = Book(_Styles)
     columns = [entry for entry in COLUMNS if entry.written_in(period)]
-    form = _Form(book.add_worksheet(period.label), _Styles(book), declaration, period, actuals, columns)
-    for col, entry in enumerate(columns):
-        form.sheet.set_column(col, col, entry.width)
+    style = cast(_Styles, book.style)
+    form = _Form(book.book.add_worksheet(period.label), style, declaration, period, actuals, columns)
     row = _write_title(form)
     fields = [entry for entry in FIELDS if entry.written_in(period)]
     for block in _BLOCK_TITLES:
@@ -334,9 +292,8 @@ def actuals_template(declaration: Declaration, period: Period, actuals: Actuals 
     header = row + 1
     _write_table(form, header)
     _set_up_page(form, header)
-    _write_marker(book, declaration, period)
-    book.close()
-    return buffer.getvalue()
+    _write_marker(book.book, declaration, period)
+    return book.bytes()
 
 
 def _write_title(form: _Form) -> int:
@@ -345,7 +302,7 @@ def _write_title(form: _Form) -> int:
     title = (f"{year}年度绩效自评填报表" if period.is_final
              else f"{year}{'年' if year else ''}{period.months}绩效运行监控填报表")
     form.sheet.set_row(0, 30)
-    form.span(0, 0, form.last, title, style(bold=True, font_size=16, align="center"))
+    form.span(0, 0, form.last, title, style("title"))
     parts = [("项目名称", declaration.name), ("主管部门", declaration.department),
              ("实施单位", declaration.unit)]
     info = "　　".join(f"{label}：{value}" for label, value in parts if value)
@@ -354,7 +311,7 @@ def _write_title(form: _Form) -> int:
     note = ("填报说明：灰色单元格为申报内容，请勿修改；请在白色单元格填写，有下拉列表的从列表中选择。"
             "金额单位为元，精确到分；实际完成值按指标值的写法填写数值和单位（如 3000份、96.5%）。")
     form.sheet.set_row(2, _height([(note, form.width(0, form.last) * 1.1)]))
-    form.span(2, 0, form.last, note, style(font_size=9, font_color="#595959"))
+    form.span(2, 0, form.last, note, style("note"))
     return 4
 
 
@@ -387,12 +344,12 @@ def _write_block(form: _Form, row: int, entries: list[Entry], title: str) -> int
     for col, entry in enumerate(entries, start=3):
         label = entry.heading(form.period)
         labels.append((label, form.columns[col].width))
-        _write(sheet, row, col, label, style.label())
+        form.put(row, col, label, style.label())
         if entry.kind == "rate":
             formula, now = _rate(cells, values)
             sheet.write_formula(row + 1, col, formula, style.cell(entry), now)
         else:
-            _write(sheet, row + 1, col, _input_value(entry, values[entry.field]), style.cell(entry))
+            form.put(row + 1, col, _input_value(entry, values[entry.field]), style.cell(entry))
         rule = None if entry.readonly else _validation(entry, label)
         if rule:
             sheet.data_validation(row + 1, col, row + 1, col, rule)
@@ -407,8 +364,7 @@ def _write_goal(form: _Form, row: int, entries: list[Entry]) -> int:
         value = _field_value(form, entry)
         form.span(row, 0, 2, entry.heading(form.period), form.style.label())
         form.span(row, 3, form.last, value, form.style.cell(entry))
-        lines = max(_lines(value or "", form.width(3, form.last)), 1 if entry.readonly else 3)
-        form.sheet.set_row(row, 4 + 13.5 * min(lines, 8))
+        form.fit(row, [(value, 3, form.last)], least=1 if entry.readonly else 3, most=8)
         row += 1
     return row
 
@@ -422,18 +378,26 @@ def _column_value(entry: Entry, number: int, indicator: Any, reported: Indicator
     return _input_value(entry, getattr(reported, entry.field) if reported is not None else default)
 
 
+_LEVELS = ("level1", "level2")
+
+
 def _write_table(form: _Form, header: int) -> None:
+    """The indicator table: a row per indicator, the level columns merged as in the declaration's form."""
     sheet, style, columns = form.sheet, form.style, form.columns
     headings = [entry.heading(form.period) for entry in columns]
     for col, heading in enumerate(headings):
-        _write(sheet, header, col, heading, style.label())
+        form.put(header, col, heading, style.label())
     sheet.set_row(header, _height([(h, e.width) for h, e in zip(headings, columns, strict=True)]))
     reported = {row.index: row for row in form.actuals.indicators} if form.actuals else {}
     indicators = form.declaration.indicators
+    levels = [col for col, entry in enumerate(columns) if entry.field in _LEVELS]
+    form.levels(header + 1, [[getattr(ind, columns[col].field) for col in levels] for ind in indicators],
+                [(col, col) for col in levels], style.cell(_COLUMN["level1"]))
     for number, indicator in enumerate(indicators, start=1):
         values = [_column_value(entry, number, indicator, reported.get(number)) for entry in columns]
         for col, (entry, value) in enumerate(zip(columns, values, strict=True)):
-            _write(sheet, header + number, col, value, style.cell(entry))
+            if col not in levels:
+                form.put(header + number, col, value, style.cell(entry))
         sheet.set_row(header + number, _height([(v, e.width) for v, e in zip(values, columns, strict=True)]))
     for col, (entry, heading) in enumerate(zip(columns, headings, strict=True)):
         rule = None if entry.readonly or not indicators else _validation(entry, heading)
@@ -444,15 +408,9 @@ def _write_table(form: _Form, header: int) -> None:
 def _set_up_page(form: _Form, header: int) -> None:
     """Frozen header and first columns, A4 landscape one page wide with the header on every page,
     and the sheet protected without a password (locked: the declared figures) against slips."""
+    form.print_setup(repeat=(header, header), landscape=True)
     sheet = form.sheet
     sheet.freeze_panes(header + 1, 4)
-    sheet.repeat_rows(header)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.center_horizontally()
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.set_footer("&C第 &P 页，共 &N 页")
     sheet.protect("", {"format_columns": True, "format_rows": True})
     sheet.activate()
 
