@@ -512,3 +512,15 @@ def test_bad_input_is_one_line_and_exit_status_2(tmp_path: Path, args, message):
     assert isinstance(result.exception, SystemExit)  # no traceback
     assert result.stderr.startswith("jixiao: error: ") and message in result.stderr
     assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_a_sheet_reaching_the_last_cell_is_refused_not_built():
+    """calamine builds a sheet as one dense block: one value in XFD1048576 would ask for hundreds of GB
+    and abort the process (the web upload of an actuals form too). The sheet is measured first."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.add_worksheet("填报").write_string(1048575, 16383, "x")
+    book.close()
+    with pytest.raises(ActualsError, match="工作表“填报”无法读取"):
+        read_actuals_xlsx(buffer.getvalue(), "far.xlsx")
+    assert template_layout(buffer.getvalue()) is None

@@ -92,7 +92,7 @@ def test_a_missing_file_and_a_folder_are_errors_not_tracebacks(tmp_path):
 
 def test_a_pdf_is_refused_until_a_reader_exists_for_it(write):
     path = write(b"%PDF-1.7\n", "form.pdf")
-    with pytest.raises(ReadError, match=r"a text \(\.txt\) or Jixiao JSON"):
+    with pytest.raises(ReadError, match=r"a text \(\.txt\), Jixiao JSON \(\.json\) or Excel"):
         jixiao.read(path)
 
 

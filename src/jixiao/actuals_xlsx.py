@@ -21,12 +21,9 @@ inputs are formatted as text so that what is typed stays as typed.
 
 from __future__ import annotations
 
-import io
 import math
-import posixpath
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -34,13 +31,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal, cast
-from xml.etree import ElementTree
 
-import python_calamine
 import xlsxwriter
 from pydantic import ValidationError
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from jixiao.actuals import (
@@ -54,6 +49,7 @@ from jixiao.actuals import (
 from jixiao.export import xlsxkit
 from jixiao.export.xlsxkit import Book, Grid, row_height
 from jixiao.model import DEVIATION_CAUSES, LIKELIHOODS, Declaration
+from jixiao.readers.xlsxcells import Workbook, WorkbookError, is_percent, plain
 from jixiao.store.types import MONEY_LIMIT
 
 __all__ = ["COLUMNS", "FIELDS", "LAYOUT", "actuals_template", "read_actuals_xlsx", "template_layout"]
@@ -434,11 +430,11 @@ def template_layout(data: bytes) -> dict[str, str] | None:
     """What the hidden sheet of a Jixiao template says (``layout``, ``period``, ``project``, ``year``,
     ``unit``, ``indicators``); ``None`` for any other workbook or a file that is not one."""
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        if MARKER_SHEET not in book.sheet_names:
-            return None
-        rows = book.get_sheet_by_name(MARKER_SHEET).to_python()
-    except (python_calamine.CalamineError, ValueError, OSError):
+        with Workbook(data) as book:
+            if MARKER_SHEET not in book.worksheets(hidden=True):
+                return None
+            rows = book.sheet(MARKER_SHEET).grid
+    except WorkbookError:
         return None
     found = {str(row[0]): str(row[1]) for row in rows if len(row) >= 2 and row[0] != ""}
     return found if found.get("layout", "").startswith("jixiao-actuals/") else None
@@ -454,15 +450,9 @@ class _Bad(ValueError):
 def _shown(value: Any) -> str:
     """A cell's value quoted in a message, as the person sees it (``-5``, not ``-5.0``)."""
     if isinstance(value, float) and math.isfinite(value):
-        value = _plain(Decimal(repr(value)))
+        value = plain(Decimal(repr(value)))
     text = str(value).strip()
     return f"“{text[:40]}…”" if len(text) > 40 else f"“{text}”"
-
-
-def _plain(number: Decimal) -> str:
-    """A decimal as written by hand: ``96.5``, ``3150``, never ``9.65E+1``."""
-    text = format(number, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _as_text(value: Any, percent: bool = False) -> str | None:
@@ -476,7 +466,7 @@ def _as_text(value: Any, percent: bool = False) -> str | None:
         if isinstance(value, float) and not math.isfinite(value):
             raise _Bad(f"应为文字或数，填的是{_shown(value)}")
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return f"{_plain(number * 100)}%" if percent else _plain(number)
+        return f"{plain(number * 100)}%" if percent else plain(number)
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         return value.date().isoformat()
     if isinstance(value, date):
@@ -537,9 +527,9 @@ def _as_decimal(value: Any, *, money: bool, wan: bool = False) -> Decimal | None
         if inexact and abs(number - rounded) <= _TOLERANCE * scale:
             number = rounded
         elif money:
-            raise _Bad(f"金额应精确到分（最多两位小数），填的是{_shown(_plain(number))}")
+            raise _Bad(f"金额应精确到分（最多两位小数），填的是{_shown(plain(number))}")
     if money and number >= MONEY_LIMIT:
-        raise _Bad(f"金额过大：{_plain(number)} 元")
+        raise _Bad(f"金额过大：{plain(number)} 元")
     return number
 
 
@@ -574,60 +564,6 @@ def _split_reason(text: str | None) -> tuple[str | None, str | None]:
         return text, None
     reason = _REASON_PREFIX.sub("", parts[0]).strip().rstrip("；;，,").strip()
     return reason or None, parts[1].strip() or None
-
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_PACKAGE = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_LARGEST_PART = 64 << 20
-
-
-def _percent_cells(data: bytes, sheet: str) -> set[tuple[int, int]]:
-    """(row, column), from 0, of the cells of ``sheet`` shown as a percentage (number format 9, 10 or
-    one with an unquoted ``%``), which calamine gives as the bare fraction. Empty when the file is not
-    an XLSX package or its parts are not where they should be: the numbers are then taken as they are."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            if any(item.file_size > _LARGEST_PART for item in package.infolist()):
-                return set()  # not a form a unit filled: no unpacking it twice
-            styles = _percent_styles(package)
-            part = _sheet_part(package, sheet) if styles else None
-            if part is None:
-                return set()
-            found = set()
-            with package.open(part) as stream:
-                for _event, element in ElementTree.iterparse(stream):
-                    if element.tag == _MAIN + "c":
-                        style, ref = element.get("s"), element.get("r")
-                        if style and ref and int(style) in styles:
-                            found.add(xl_cell_to_rowcol(ref))
-                        element.clear()
-            return found
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError):
-        return set()
-
-
-def _percent_styles(package: zipfile.ZipFile) -> set[int]:
-    root = ElementTree.fromstring(package.read("xl/styles.xml"))
-    custom = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in root.iter(_MAIN + "numFmt")}
-    xfs = root.find(_MAIN + "cellXfs")
-    found = set()
-    for number, xf in enumerate(xfs if xfs is not None else []):
-        format_id = int(xf.get("numFmtId", "0"))
-        if format_id in (9, 10) or "%" in re.sub(r'"[^"]*"|\\.', "", custom.get(format_id, "")):
-            found.add(number)
-    return found
-
-
-def _sheet_part(package: zipfile.ZipFile, name: str) -> str | None:
-    book = ElementTree.fromstring(package.read("xl/workbook.xml"))
-    ids = [s.get(_RELATION) for s in book.iter(_MAIN + "sheet") if s.get("name") == name]
-    relations = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
-    for relation in relations.iter(_PACKAGE):
-        if ids and relation.get("Id") == ids[0]:
-            target = relation.get("Target", "")
-            return target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    return None
 
 
 _COLUMN = {entry.field: entry for entry in COLUMNS}
@@ -718,33 +654,31 @@ def _header(sheet: _Sheet) -> tuple[int, _Columns] | None:
     return None
 
 
-def _sheets(book: python_calamine.CalamineWorkbook, name: str) -> Iterator[_Sheet]:
-    """The worksheets, visible ones first, without Jixiao's hidden marker sheet."""
-    visible = python_calamine.SheetVisibleEnum.Visible
-    metadata = sorted(book.sheets_metadata, key=lambda m: m.visible != visible)
-    for meta in metadata:
-        if meta.name == MARKER_SHEET or meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-            continue
-        try:
-            sheet = book.get_sheet_by_name(meta.name)
-            grid = sheet.to_python(skip_empty_area=False)
-            merges = sheet.merged_cell_ranges or []
-        except python_calamine.CalamineError as error:
-            raise ActualsError(f"{name}：工作表“{meta.name}”无法读取（{error}）") from None
-        yield _Sheet(name, meta.name, grid, merges)
+def _unreadable(name: str, error: WorkbookError) -> ActualsError:
+    if error.sheet:
+        return ActualsError(f"{name}：工作表“{error.sheet}”无法读取（{error}）")
+    return ActualsError(f"{name}：不是可读的 Excel 工作簿（应为 .xlsx 文件；{error}）")
 
 
 def _find_table(data: bytes, name: str) -> tuple[_Sheet, int, _Columns]:
+    """The first worksheet (visible ones first, not Jixiao's marker sheet) whose header row the table's
+    labels are on. The workbook is opened by :class:`jixiao.readers.xlsxcells.Workbook`, which refuses
+    what is not a workbook, a zip bomb, or a sheet too large to build before calamine builds it."""
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (python_calamine.CalamineError, ValueError, OSError) as error:
-        raise ActualsError(f"{name}：不是可读的 Excel 工作簿（应为 .xlsx 文件；{error}）") from None
-    with book:
-        for sheet in _sheets(book, name):
-            found = _header(sheet)
-            if found is not None:
-                sheet.percent = _percent_cells(data, sheet.name)
-                return sheet, *found
+        with Workbook(data) as book:
+            visible = book.worksheets()
+            names = visible + [n for n in book.worksheets(hidden=True) if n not in visible]
+            for sheet_name in names:
+                if sheet_name == MARKER_SHEET:
+                    continue
+                read = book.sheet(sheet_name)
+                sheet = _Sheet(name, sheet_name, read.grid, read.merges,
+                               {at for at, code in read.formats.items() if is_percent(code)})
+                found = _header(sheet)
+                if found is not None:
+                    return sheet, *found
+    except WorkbookError as error:
+        raise _unreadable(name, error) from None
     raise ActualsError(f"{name}：找不到指标表：没有一行表头同时有“三级指标”列和填报的列"
                        "（如“实际完成值”“1–7月执行情况”“偏差原因分析”）")
 

@@ -29,7 +29,7 @@ from jixiao.evaluation.config import PART_LABELS
 from jixiao.evaluation.evaluate import Evaluation
 from jixiao.evaluation.numbers import points, round2
 from jixiao.evaluation.render import SEVERITY_ZH
-from jixiao.export.xlsxkit import Book, Grid, money
+from jixiao.export.xlsxkit import Book, Grid, money, money_format
 from jixiao.model import Declaration, Indicator
 from jixiao.monitoring.monitor import Monitoring
 from jixiao.vocabulary import canonical_level1, canonical_level2
@@ -62,7 +62,8 @@ def _value(value: Any, first: int, last: int | None = None, preset: str | None =
 
 def _cells(grid: Grid, row: int, cells: Sequence[Cell]) -> None:
     for value, first, last, preset in cells:
-        grid.span(row, first, last, value, grid.style(preset))
+        more = money_format(value) if preset == "money" and isinstance(value, Decimal) else {}
+        grid.span(row, first, last, value, grid.style(preset, **more))
 
 
 def _line(grid: Grid, row: int, cells: Sequence[Cell], *, least: int = 1) -> None:
@@ -143,7 +144,8 @@ def _form_2024(book: Book, d: Declaration) -> None:
     # 项目资金: the project's whole funds on the left (only 其中：财政资金 is read), the year's on the right.
     grid.span(row, 0, 0, "项目资金（元）", grid.style("label"), to_row=row + 3)
     grid.span(row + 1, 1, 1, "其中：财政资金", grid.style("label"), to_row=row + 2)
-    grid.span(row + 1, 2, 2, funds.fiscal, grid.style("money"), to_row=row + 2)
+    fiscal = money_format(funds.fiscal) if funds.fiscal is not None else {}
+    grid.span(row + 1, 2, 2, funds.fiscal, grid.style("money", **fiscal), to_row=row + 2)
     _line(grid, row, [_label("项目资金总额", 1), _value(None, 2, 2, "money"), _label("年度资金申请总额", 3),
                       _value(funds.total, 4, 5, "money")])
     _line(grid, row + 1, [_label("其中：当年财政拨款", 3), _value(funds.current_year, 4, 5, "money")])

@@ -33,7 +33,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["A4", "EXACT_DIGITS", "FONT", "MONEY_FORMAT", "PRESETS", "Book", "Grid", "Styles", "lines",
-           "money", "row_height", "runs", "sheet_name"]
+           "money", "money_format", "row_height", "runs", "sheet_name"]
 
 FONT = "宋体"
 FONT_SIZE = 10
@@ -141,7 +141,18 @@ def money(amount: Decimal) -> float | str:
         return str(amount)
     if len(amount.normalize().as_tuple().digits) <= EXACT_DIGITS:
         return float(amount)
-    return f"{amount:,.2f}" if amount.as_tuple().exponent in (0, -1, -2) else f"{amount:,f}"
+    return f"{amount:,f}"  # the decimals as written: 440382 stays 440382, 12.50 stays 12.50
+
+
+def money_format(amount: Decimal) -> dict[str, str]:
+    """The number format that shows ``amount`` with the decimals it was written with (``440382`` →
+    ``#,##0``, ``1400400.00`` → ``#,##0.00``), so that reading the cell back gives the same text;
+    nothing to add for two places, :data:`MONEY_FORMAT`."""
+    exponent = amount.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if places == 2:
+        return {}
+    return {"num_format": "#,##0" + ("." + "0" * places if places else "")}
 
 
 def _display_width(text: str) -> int:

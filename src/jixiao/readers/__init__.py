@@ -18,9 +18,11 @@ from jixiao.errors import ReadError
 from jixiao.model import Declaration, ReadWarning
 from jixiao.readers.jsonfile import iter_json_forms
 from jixiao.readers.textform import iter_forms
+from jixiao.readers.xlsxform import SUFFIXES as WORKBOOK_SUFFIXES
+from jixiao.readers.xlsxform import iter_workbook_forms
 
 _SNIFF = 65536
-_UNSUPPORTED = {".pdf", ".xlsx", ".xls", ".docx", ".doc", ".html", ".htm"}
+_UNSUPPORTED = {".pdf", ".docx", ".doc", ".html", ".htm"}
 
 
 @dataclass
@@ -67,11 +69,14 @@ def iter_read_bytes(name: str, data: bytes) -> Iterator[Declaration | ReadError]
 def _check_suffix(name: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix in _UNSUPPORTED:
-        raise ReadError(name, "a text (.txt) or Jixiao JSON (.json) file", found=f"a {suffix} file, "
-                        "which this version cannot read yet")
+        raise ReadError(name, "a text (.txt), Jixiao JSON (.json) or Excel (.xlsx, .xls) file",
+                        found=f"a {suffix} file, which this version cannot read yet")
 
 
 def _iter_handle(handle: BinaryIO, name: str) -> Iterator[Declaration | ReadError]:
+    if Path(name).suffix.lower() in WORKBOOK_SUFFIXES:
+        yield from iter_workbook_forms(handle, name)
+        return
     head = handle.read(_SNIFF)
     encoding = _encoding(head, name)
     handle.seek(0)

@@ -51,7 +51,10 @@ MAX_FILES = 100
 MAX_FIELDS = 20  # form fields besides the files; they are ignored
 MAX_NAME = 200  # characters of a file name kept (it is stored as the version's source)
 FIELD = "files"
-ACCEPTED_TYPES = frozenset({"", "text/plain", "application/json", "application/octet-stream"})
+ACCEPTED_TYPES = frozenset({"", "text/plain", "application/json", "application/octet-stream",
+                            # Excel workbooks in the official layout (jixiao.readers.xlsxform)
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            "application/vnd.ms-excel", "application/vnd.ms-excel.sheet.macroEnabled.12"})
 STATUS_ZH = {"new": "新增", "updated": "更新", "unchanged": "未变", "failed": "失败"}
 
 Status = Literal["new", "updated", "unchanged", "failed"]
@@ -191,7 +194,8 @@ def _chosen_files(form: FormData) -> list[UploadFile]:
         raise UploadRefused(422, f"表单字段 {FIELD} 应为文件，收到的是文本")
     files = [part for part in parts if isinstance(part, UploadFile) and (part.filename or part.size)]
     if not files:
-        raise UploadRefused(422, f"没有收到文件：请在表单字段 {FIELD} 中上传至少一个 .txt 或 .json 文件")
+        raise UploadRefused(422, f"没有收到文件：请在表单字段 {FIELD} 中上传至少一个 .txt、.json 或 "
+                                 ".xlsx 文件")
     return files
 
 
@@ -339,7 +343,8 @@ async def _import_all(files: Iterable[UploadFile], session_factory: sessionmaker
         name = safe_file_name(upload.filename)
         content_type = _media_type(upload.content_type)
         if content_type not in ACCEPTED_TYPES:
-            message = f"{name}: 不支持的文件类型 {content_type}；请上传 .txt 文本或 .json 文件"
+            message = (f"{name}: 不支持的文件类型 {content_type}；"
+                       "请上传 .txt 文本、.json 或 Excel（.xlsx、.xls）文件")
             await run_in_threadpool(_record_failure, session_factory, actor, name, message)
             results.append(FileResult(name, "failed", message=message))
             continue
@@ -368,7 +373,7 @@ async def receive_upload(request: Request, limits: Limits) -> UploadResult:
 _MULTIPART_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": [FIELD],
     "properties": {FIELD: {"type": "array", "items": {"type": "string", "format": "binary"},
-                           "description": ".txt or .json files of performance-target forms"}}}}}}}
+                           "description": ".txt, .json or .xlsx/.xls files of performance-target forms"}}}}}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": f'`{{"error": {{"status": {status}, "code": "{ERROR_CODES[status]}", '
                            f'"message": …}}}}`'}
