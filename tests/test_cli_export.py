@@ -82,3 +82,21 @@ def test_refusals_name_what_is_wrong(tmp_path, args, message):
 def test_files_or_the_store_not_both_nor_neither(tmp_path):
     assert "二者选一" in run("--format", "xlsx", "--out", tmp_path).output
     assert "二者选一" in run(SEED_2024, "--declaration", "1", "--format", "xlsx", "--out", tmp_path).output
+
+
+def test_pdf_and_open_data(tmp_path):
+    pdf = run(SEED_2020, "--format", "pdf", "--out", tmp_path / "pdf")
+    assert pdf.exit_code == 0, pdf.output
+    assert sorted(p.suffix for p in (tmp_path / "pdf").iterdir()) == [".pdf"] * 3
+    assert (tmp_path / "pdf" / "001-红十字培训项目管理.pdf").read_bytes().startswith(b"%PDF-")
+    assert run(SEED_2024, SEED_2020, "--format", "csv", "--out", tmp_path).exit_code == 0
+    indicators = (tmp_path / "indicators.csv").read_bytes()
+    assert indicators.startswith("\ufeff".encode()) and indicators.count(b"\r\n") == 1 + 177
+    assert run(SEED_2024, "--format", "json", "--out", tmp_path).exit_code == 0
+    assert (tmp_path / "open-data.json").stat().st_size > 0
+
+
+def test_a_monitoring_pdf_in_december_is_refused_by_name(tmp_path):
+    result = run(ACTUALS_M7, "--format", "pdf", "--table", "monitoring", "--as-of", "2024-12-05", "--out",
+                 tmp_path)
+    assert result.exit_code == 2 and "the year end is the self-evaluation" in result.output

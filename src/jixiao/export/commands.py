@@ -150,11 +150,14 @@ def export(files: tuple[str, ...], fmt: str, table: str, out: Path, as_of: date 
         raise UsageError("没有可导出的项目" + (f"：{errors[0]}" if errors else ""))
     out.mkdir(parents=True, exist_ok=True)
     written: list[tuple[str, Any]] = []
-    for name, data in render_files(declarations, table, fmt, as_of=as_of, workbook=workbook):
-        path = out / name
-        path.write_bytes(data)
-        written.append((name, len(data)))
-        click.echo(f"{path}  {len(data):,} 字节")
+    try:
+        for name, data in render_files(declarations, table, fmt, as_of=as_of, workbook=workbook):
+            path = out / name
+            path.write_bytes(data)
+            written.append((name, len(data)))
+            click.echo(f"{path}  {len(data):,} 字节")
+    except ValueError as err:  # what the renderers refuse (a monitoring dated in December …)
+        raise UsageError(str(err)) from None
     click.echo(f"写出 {len(written)} 个文件，{len(declarations)} 个项目")
     for message in errors:
         click.echo(f"jixiao: error: {message}", err=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from jixiao.access import Permission, place_of
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator
-from jixiao.review import CATEGORIES, RULES, Finding
+from jixiao.review import CATEGORIES, RULES, Finding, Report
 from jixiao.review import review as review_declaration
 from jixiao.review.render import SEVERITY_ZH, rule_page
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, choices, list_latest
@@ -58,6 +58,18 @@ def indicator_rows(indicators: list[Indicator], findings: list[Finding]) -> list
             inner = stop + 1
         start = end + 1
     return rows
+
+
+def declaration_context(decl: DeclarationModel, report: Report | None) -> dict[str, Any]:
+    """What 项目详情 (``detail.html``) shows of a declaration and its review (``None``: none, as a PDF
+    may be made): the page's context and the PDF's (:mod:`jixiao.export.pdf`), so that they cannot drift."""
+    findings = report.findings if report is not None else []
+    return {"title": decl.name or "项目详情", "decl": decl,
+            "fields": [(label, getattr(decl, key)) for key, label in FIELDS],
+            "funds": [(label, getattr(decl.funds, key)) for key, label in FUNDS],
+            "rows": indicator_rows(decl.indicators, findings), "report": report,
+            "general": [f for f in findings if f.indicator is None],
+            "severity": SEVERITY_ZH, "categories": CATEGORIES}
 
 
 SORT_PATTERN = "^(" + "|".join(SORTS) + ")?$"
@@ -111,13 +123,9 @@ def project_detail(request: Request, session: SessionDep, declaration_id: RowId)
     report = review_declaration(decl)
     editable = principal(request).may(Permission.EDIT_DECLARATION, place_of(stored))
     return templates.TemplateResponse(request, "detail.html", {
-        "title": decl.name or "项目详情", "id": stored.id, "decl": decl, "version": stored.latest_version,
+        **declaration_context(decl, report), "id": stored.id, "version": stored.latest_version,
         "status": stored.status, "status_title": status_title(stored.status), "editable": editable,
-        "fields": [(label, getattr(decl, key)) for key, label in FIELDS],
-        "funds": [(label, getattr(decl.funds, key)) for key, label in FUNDS],
-        "rows": indicator_rows(decl.indicators, report.findings), "report": report,
-        "general": [f for f in report.findings if f.indicator is None],
-        "versions": list_versions(session, stored), "severity": SEVERITY_ZH, "categories": CATEGORIES})
+        "versions": list_versions(session, stored)})
 
 
 @router.get("/rules", dependencies=[needs(Permission.ANYONE)])

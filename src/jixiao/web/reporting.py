@@ -66,9 +66,12 @@ from jixiao import workflow
 from jixiao.access import DeclarationPlace, Permission, can_report
 from jixiao.actuals import INDICATOR_FIELDS, Actuals, ActualsError, Period
 from jixiao.actuals_xlsx import actuals_template, read_actuals_xlsx
+from jixiao.evaluation import Evaluation
 from jixiao.evaluation.numbers import points
 from jixiao.evaluation.render import SEVERITY_ZH, evaluation_json
 from jixiao.model import DEVIATION_CAUSES, LIKELIHOODS
+from jixiao.model import Declaration as DeclarationModel
+from jixiao.monitoring import Monitoring
 from jixiao.monitoring.render import monitoring_json
 from jixiao.reports import (
     ORDERS,
@@ -313,15 +316,25 @@ def _where(name: str, filled: Filled, labels: dict[str, str]) -> str:
     return labels.get(name.replace("-", ".", 1), name)
 
 
+def table_context(decl: DeclarationModel, period: Period, monitoring: Monitoring | None,
+                  evaluation: Evaluation | None) -> dict[str, Any]:
+    """What the official table (``report.html``) shows of a declaration with its actuals laid over it:
+    in a monitoring round its monitoring at the round's end, at the year end its self-evaluation (the
+    year end's table shows no lights). The page's context and the PDF's (:mod:`jixiao.export.pdf`), so
+    that they cannot drift."""
+    return {"period": period, "decl": decl, "rows": indicator_rows(decl.indicators, []),
+            "monitoring": monitoring, "evaluation": evaluation,
+            "labels": field_labels(period), "cause_titles": CAUSE_TITLES, "severity": SEVERITY_ZH,
+            "scores": {row.index: row for row in evaluation.indicators} if evaluation else {},
+            "table_title": "项目支出绩效自评表" if period.is_final else "项目支出绩效目标执行监控表",
+            "funds_rows": funds_rows(decl)}
+
+
 def _report_context(filled: Filled) -> dict[str, Any]:
     """What both the table and the form show of a report."""
     at = filled.place
-    decl = filled.declaration
-    return {"id": at.id, "filled": filled, "period": filled.period, "decl": decl,
-            "rows": indicator_rows(decl.indicators, []), "monitoring": filled.monitoring,
-            "evaluation": filled.evaluation, "report": filled.report,
-            "labels": field_labels(filled.period), "cause_titles": CAUSE_TITLES, "severity": SEVERITY_ZH,
-            "scores": {row.index: row for row in filled.evaluation.indicators} if filled.evaluation else {},
+    return {**table_context(filled.declaration, filled.period, filled.monitoring, filled.evaluation),
+            "id": at.id, "filled": filled, "report": filled.report,
             "report_url": report_url(at.id, filled.period)}
 
 
@@ -348,18 +361,16 @@ def report_page(request: Request, session: SessionDep, declaration_id: RowId, pe
     who = principal(request)
     filled = _open(session, declaration_id, parse_period(period, api=False), who)
     reporter = may_report(who, filled) and not filled.submitted
-    title = "项目支出绩效自评表" if filled.period.is_final else "项目支出绩效目标执行监控表"
     return templates.TemplateResponse(request, "report.html", {
         **_report_context(filled), "title": f"{filled.period.label}：{filled.declaration.name or ''}",
-        "table_title": title, "reporter": reporter, "saved": request.query_params.get("saved"),
+        "reporter": reporter, "saved": request.query_params.get("saved"),
         "unchanged": request.query_params.get("unchanged") == "1",
-        "submitted_now": request.query_params.get("submitted") == "1",
-        "funds_rows": _funds_rows(filled)})
+        "submitted_now": request.query_params.get("submitted") == "1"})
 
 
-def _funds_rows(filled: Filled) -> list[tuple[str, Decimal | None]]:
+def funds_rows(decl: DeclarationModel) -> list[tuple[str, Decimal | None]]:
     """The self-evaluation's 其中 rows of 年初预算数 (本年财政拨款, 上年结转资金, 其他资金)."""
-    funds = filled.declaration.funds
+    funds = decl.funds
     return [("本年财政拨款", funds.current_year), ("上年结转资金", funds.carryover),
             ("其他资金", funds.other)]
 
