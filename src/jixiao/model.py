@@ -28,6 +28,9 @@ Likelihood = Literal["确定能", "有可能", "完全不可能"]
 DeviationCause = Literal["经费", "制度", "人员", "硬件", "其他"]
 LIKELIHOODS: tuple[str, ...] = get_args(Likelihood)
 DEVIATION_CAUSES: tuple[str, ...] = get_args(DeviationCause)
+#: The column of each 偏差原因 class on the monitoring form (财预〔2019〕136号): 经费保障 …
+CAUSE_TITLES: dict[str, str] = {"经费": "经费保障", "制度": "制度保障", "人员": "人员保障",
+                                "硬件": "硬件条件保障", "其他": "其他"}
 
 
 class _Model(BaseModel):

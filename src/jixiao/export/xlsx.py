@@ -30,7 +30,7 @@ from jixiao.evaluation.evaluate import Evaluation
 from jixiao.evaluation.numbers import points, round2
 from jixiao.evaluation.render import SEVERITY_ZH
 from jixiao.export.xlsxkit import Book, Grid, money, money_format
-from jixiao.model import Declaration, Indicator
+from jixiao.model import CAUSE_TITLES, Declaration, Indicator
 from jixiao.monitoring.monitor import Monitoring
 from jixiao.vocabulary import canonical_level1, canonical_level2
 
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["CAUSE_TITLES", "declaration_xlsx", "declarations_xlsx", "monitoring_xlsx", "self_evaluation_xlsx",
            "summary_xlsx"]
 
-#: 偏差原因分析 of the monitoring form, one column per class (财预〔2019〕136号).
-CAUSE_TITLES = {"经费": "经费保障", "制度": "制度保障", "人员": "人员保障", "硬件": "硬件条件保障",
-                "其他": "其他"}
 LIGHT_COLOURS = {"绿": "#C6EFCE", "黄": "#FFEB9C", "红": "#FFC7CE"}
 
 #: A cell of a form's row: value, first column, last column, preset of :data:`.xlsxkit.PRESETS`.

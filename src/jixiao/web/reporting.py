@@ -69,7 +69,7 @@ from jixiao.actuals_xlsx import actuals_template, read_actuals_xlsx
 from jixiao.evaluation import Evaluation
 from jixiao.evaluation.numbers import points
 from jixiao.evaluation.render import SEVERITY_ZH, evaluation_json
-from jixiao.model import DEVIATION_CAUSES, LIKELIHOODS
+from jixiao.model import CAUSE_TITLES, DEVIATION_CAUSES, LIKELIHOODS
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.monitoring import Monitoring
 from jixiao.monitoring.render import monitoring_json
@@ -105,9 +105,6 @@ PAGE_SIZE = 50  # rows of 风险项目
 OFFERED = tuple(Period(month) for month in (6, 7, 8, 9, 12))
 PERIODS = tuple(Period(month) for month in range(1, 13))
 DEFAULT_PERIOD = Period(7)
-#: 偏差原因分析 of the monitoring form, one column per class (136号).
-CAUSE_TITLES = {"经费": "经费保障", "制度": "制度保障", "人员": "人员保障", "硬件": "硬件条件保障",
-                "其他": "其他"}
 LIGHT_CHOICES = ("红", "黄")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": f'`{{"error": {{"status": {status}, "code": …, "message": …}}}}`'}
