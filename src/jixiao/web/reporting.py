@@ -763,10 +763,10 @@ def save_report_api(request: Request, session: SessionDep, declaration_id: RowId
     who = principal(request)
     when = parse_period(period, api=True)
     try:
-        saved = save_report(session, declaration_id, when, body.actuals, who.actor,
-                            expected_revision=body.expected_revision, source="api").saved
+        filled = save_report(session, declaration_id, when, body.actuals, who.actor,
+                             expected_revision=body.expected_revision, source="api")
         session.commit()
-        return report_out(open_report(session, declaration_id, when, who.actor), saved)
+        return report_out(filled, filled.saved)  # worked out by the save: not opened again
     except (workflow.WorkflowError, ActualsError) as err:
         session.rollback()
         return _refusal(err)
