@@ -25,7 +25,8 @@ from jixiao.export import (
     self_evaluation_xlsx,
     summary_xlsx,
 )
-from jixiao.export.xlsxkit import money, runs, sheet_name
+from jixiao.export.xlsxkit import money, sheet_name
+from jixiao.levels import runs
 from jixiao.model import Declaration, Funds, Indicator, Target
 from jixiao.monitoring import monitor
 from jixiao.readers import read

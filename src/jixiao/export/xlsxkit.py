@@ -32,6 +32,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from jixiao.levels import runs  # the merged level cells, shared with the web page
+
 __all__ = ["A4", "EXACT_DIGITS", "FONT", "MONEY_FORMAT", "PRESETS", "Book", "Grid", "Styles", "lines",
            "money", "money_format", "row_height", "runs", "sheet_name"]
 
@@ -172,21 +174,6 @@ def row_height(cells: Iterable[tuple[Any, float]], *, least: int = 1, most: int 
     """A row height (points) that shows each (text, width) of a row whole: at least ``least`` lines."""
     count = max((lines(text, width) for text, width in cells if text not in (None, "")), default=1)
     return 4 + line * min(max(count, least), most)
-
-
-def runs(values: Sequence[Any], within: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-    """(first, last) of each run of equal neighbours in ``values``; a run never crosses the end of one
-    of ``within`` (a level-2 cell ends where its level-1 cell ends)."""
-    if within is None:
-        within = [(0, len(values) - 1)] if values else []
-    found: list[tuple[int, int]] = []
-    for start, end in within:
-        first = start
-        for index in range(start + 1, end + 2):
-            if index > end or values[index] != values[first]:
-                found.append((first, index - 1))
-                first = index
-    return found
 
 
 class Grid:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from jixiao.access import Permission, place_of
+from jixiao.levels import runs
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.model import Indicator
 from jixiao.review import CATEGORIES, RULES, Finding, Report
@@ -43,20 +44,11 @@ def indicator_rows(indicators: list[Indicator], findings: list[Finding]) -> list
     """The indicators with the level-1 and level-2 cells merged over runs of equal values, like the form."""
     rows = [IndicatorRow(i, ind, 0, 0, [f for f in findings if f.indicator and f.indicator.index == i])
             for i, ind in enumerate(indicators, 1)]
-    start = 0
-    while start < len(rows):
-        end = start
-        while end + 1 < len(rows) and rows[end + 1].indicator.level1 == rows[start].indicator.level1:
-            end += 1
-        rows[start].level1_span = end - start + 1
-        inner = start
-        while inner <= end:
-            stop = inner
-            while stop + 1 <= end and rows[stop + 1].indicator.level2 == rows[inner].indicator.level2:
-                stop += 1
-            rows[inner].level2_span = stop - inner + 1
-            inner = stop + 1
-        start = end + 1
+    level1 = runs([ind.level1 for ind in indicators])
+    for first, last in level1:
+        rows[first].level1_span = last - first + 1
+    for first, last in runs([ind.level2 for ind in indicators], level1):
+        rows[first].level2_span = last - first + 1
     return rows
 
 
