@@ -165,7 +165,7 @@ def test_rebase_drops_a_row_beyond_the_old_version():
 
 @pytest.mark.parametrize(("text", "month"), [
     ("M7", 7), (" M7 ", 7), ("M1", 1), ("M11", 11), ("1-7月", 7), ("1–7月", 7), ("1—7", 7), ("1至7月", 7),
-    ("1~6月", 6), ("final", 12), ("全年", 12), ("年度", 12), ("自评", 12),
+    ("1~6月", 6), ("final", 12), ("全年", 12), ("年度", 12), ("自评", 12), ("m7", 7), ("Final", 12),
 ])
 def test_period_parse_reads_the_ways_a_period_is_written(text, month):
     assert Period.parse(text).month == month

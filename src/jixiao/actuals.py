@@ -214,7 +214,7 @@ def rebase(actuals: Actuals, old: Declaration, new: Declaration) -> tuple[Actual
     return actuals.model_copy(update={"indicators": moved}), dropped
 
 
-_PERIOD = re.compile(r"^(?:M(?P<month>[1-9]|1[01])|(?P<final>final))$")
+_PERIOD = re.compile(r"^M(?P<month>[1-9]|1[01])$", re.IGNORECASE)
 _PERIOD_WORDS = re.compile(r"^1\s*[-–—~至到]\s*(?P<month>[1-9]|1[01])\s*月?$")
 
 
@@ -228,11 +228,10 @@ class Period:
     def parse(cls, text: str) -> Period:
         """``M7``, ``1-7月``, ``1–7`` → the 1–7月 round; ``final``, ``全年``, ``自评`` → the year end."""
         cleaned = text.strip()
-        cleaned = cleaned[0].upper() + cleaned[1:] if cleaned[:1] == "m" else cleaned
-        if cleaned in ("全年", "年度", "自评", "年终", "final"):
+        if cleaned.casefold() in ("全年", "年度", "自评", "年终", "final"):
             return cls(12)
         match = _PERIOD.match(cleaned) or _PERIOD_WORDS.match(cleaned)
-        if match is None or not match.group("month"):
+        if match is None:
             raise ActualsError(f"报告期“{text}”无法识别：应为 M1 … M11（1–N月的监控）或 final（年度自评），"
                                "如 M7、1-7月、final")
         return cls(int(match.group("month")))

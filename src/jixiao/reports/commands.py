@@ -77,6 +77,26 @@ def _from_xlsx(session: Session, path: str, declaration_id: int | None) -> list[
     return [(stored.id, stored.name or "", read_actuals_xlsx(Path(path).read_bytes(), Path(path).name))]
 
 
+def _save(session: Session, ident: int, name: str, actuals: Actuals, period: Period, submit: bool,
+          source: str) -> str:
+    """Save (and with ``submit``, submit) one declaration's report as the operator; the line to print."""
+    from jixiao.reports import save_report, submit_report
+    from jixiao.roles import SYSTEM
+
+    filled = save_report(session, ident, period, actuals, SYSTEM, source=source, operator=True)
+    done = f"第 {filled.revision} 次保存" if filled.saved else f"未变（第 {filled.revision} 次保存）"
+    line = f"{name}：{period.label}{done}"
+    if filled.evaluation is None:  # a monitoring round: its light
+        line += f"，{filled.monitoring.light.light}灯"
+    elif filled.evaluation.total is not None:
+        line += f"，自评 {filled.evaluation.total} 分（{filled.evaluation.grade}）"
+    else:
+        line += "，自评尚不能计分"
+    if submit and not filled.submitted:
+        submit_report(session, ident, period, SYSTEM, operator=True)
+    return line + ("，已提交" if submit or filled.submitted else "")
+
+
 @report.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=str))
@@ -95,42 +115,23 @@ def import_command(files: tuple[str, ...], period: Period, declaration_id: int |
     --declaration. Each file is one transaction: a file that fails leaves nothing behind. Exit
     status 2 when any file failed.
     """
-    from jixiao.reports import save_report, submit_report
-    from jixiao.roles import SYSTEM
-
     failed = 0
-    for path in files:
-        try:
-            with store_session(database_url, transaction=True) as session:
-                is_xlsx = path.lower().endswith((".xlsx", ".xlsm"))
-                found = _from_xlsx(session, path, declaration_id) if is_xlsx else _from_forms(session, path)
-                lines = []
-                for ident, name, actuals in found:
-                    filled = save_report(session, ident, period, actuals, SYSTEM, source=Path(path).name,
-                                         operator=True)
-                    done = f"第 {filled.revision} 次保存"
-                    if not filled.saved:
-                        done = f"未变（{done}）"
-                    line = f"{name}：{period.label}{done}"
-                    if filled.evaluation is None:  # a monitoring round: its light
-                        line += f"，{filled.monitoring.light.light}灯"
-                    elif filled.evaluation.total is not None:
-                        line += f"，自评 {filled.evaluation.total} 分（{filled.evaluation.grade}）"
-                    else:
-                        line += "，自评尚不能计分"
-                    if submit and not filled.submitted:
-                        submit_report(session, ident, period, SYSTEM, operator=True)
-                        line += "，已提交"
-                    elif filled.submitted:
-                        line += "，已提交"
-                    lines.append(line)
-        except JixiaoError as err:
-            failed += 1
-            message = str(err) if path in str(err) else f"{path}: {err}"
-            click.echo(f"jixiao: error: {message}", err=True)
-            continue
-        for line in lines:
-            click.echo(line)
+    with store_session(database_url) as session:  # one connection; a transaction per file
+        for path in files:
+            try:
+                with session.begin():
+                    is_xlsx = path.lower().endswith((".xlsx", ".xlsm"))
+                    found = (_from_xlsx(session, path, declaration_id) if is_xlsx
+                             else _from_forms(session, path))
+                    lines = [_save(session, ident, name, actuals, period, submit, Path(path).name)
+                             for ident, name, actuals in found]
+            except JixiaoError as err:
+                failed += 1
+                message = str(err) if path in str(err) else f"{path}: {err}"
+                click.echo(f"jixiao: error: {message}", err=True)
+                continue
+            for line in lines:
+                click.echo(line)
     if failed:
         sys.exit(EXIT_BAD_INPUT)
 

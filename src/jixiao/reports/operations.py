@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -94,12 +95,23 @@ class Filled:
         return lines
 
 
+@cache
+def _default_evaluator() -> Evaluator:
+    return Evaluator()
+
+
+@cache
+def _default_monitor() -> Monitor:
+    return Monitor()
+
+
 class _Tools:
-    """The evaluator and monitor a session's calls share (each profile's settings read once)."""
+    """The evaluator and monitor of a call: the caller's, else the default ones, made once per process
+    (each keeps the settings of the profiles it has read: a fresh one read them again on every save)."""
 
     def __init__(self, evaluator: Evaluator | None, monitor: Monitor | None) -> None:
-        self.evaluator = evaluator or Evaluator()
-        self.monitor = monitor or Monitor()
+        self.evaluator = evaluator or _default_evaluator()
+        self.monitor = monitor or _default_monitor()
 
 
 def _find(session: Session, declaration_id: int, period: Period) -> Report | None:
