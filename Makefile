@@ -22,7 +22,7 @@ run: $(STAMP) pdf-deps
 	$(BIN)/jixiao parse --quiet src/jixiao/samples/*.txt
 	$(BIN)/jixiao db upgrade
 	$(BIN)/jixiao user bootstrap
-	$(BIN)/jixiao import --status published src/jixiao/samples/*.txt
+	$(BIN)/jixiao import --quiet --status published src/jixiao/samples/*.txt
 	$(BIN)/jixiao report import --period M7 --submit src/jixiao/samples/actuals/redcross-2024-m7.json
 	$(BIN)/jixiao report import --period final --submit src/jixiao/samples/actuals/*-final.json
 	@echo "Business accounts are created by hand, each with a generated password printed once, e.g.:"

@@ -45,8 +45,8 @@ def sessions(url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def jixiao_import(url: str, *args: str | Path):
-    """``jixiao import ARGS`` (one process: -j 1) on ``url``."""
-    return CliRunner().invoke(cli, ["import", "-j", "1", "--database-url", url, *map(str, args)])
+    """``jixiao import ARGS`` (one process: -j 1, the reader's warnings not printed) on ``url``."""
+    return CliRunner().invoke(cli, ["import", "-q", "-j", "1", "--database-url", url, *map(str, args)])
 
 
 def changed(tmp_path: Path, amount: str) -> Path:
@@ -91,7 +91,8 @@ def transitions(sessions, declaration_id: int | None = None) -> list[tuple]:
 def test_imported_declarations_are_drafts_by_default_and_each_file_is_logged(url, sessions):
     result = jixiao_import(url, SEED_2024, SEED_2020)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["新增 19, 更新 0, 未变 0, 失败 0"]
+    assert result.output.splitlines() == ["新增 19, 更新 0, 未变 0, 失败 0",
+                                          "文件：读取 2（其中有警告 1），失败 0，跳过 0"]
     assert statuses(sessions) == {"draft": 19}
     assert transitions(sessions) == []
     counts = {"new": 16, "updated": 0, "unchanged": 0, "status": "draft", "status_changed": 0}
@@ -105,12 +106,14 @@ def test_status_published_publishes_every_declaration_of_the_files(url, sessions
     assert jixiao_import(url, SEED_2020).exit_code == 0  # 3 drafts first
     result = jixiao_import(url, "--status", "published", SEED_2024, SEED_2020)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["改为已公开 19 个项目", "新增 16, 更新 0, 未变 3, 失败 0"]
+    assert result.output.splitlines() == ["改为已公开 19 个项目", "新增 16, 更新 0, 未变 3, 失败 0",
+                                         "文件：读取 2（其中有警告 1），失败 0，跳过 0"]
     assert statuses(sessions) == {"published": 19}
     assert transitions(sessions) == [("import", "draft", "published", "system")] * 19
     # again: nothing to change, nothing recorded as a step, the files logged all the same (make run twice)
     result = jixiao_import(url, "--status", "published", SEED_2024, SEED_2020)
-    assert result.output.splitlines() == ["改为已公开 0 个项目", "新增 0, 更新 0, 未变 19, 失败 0"]
+    assert result.output.splitlines() == ["改为已公开 0 个项目", "新增 0, 更新 0, 未变 19, 失败 0",
+                                         "文件：读取 2（其中有警告 1），失败 0，跳过 0"]
     assert len(transitions(sessions)) == 19
     assert [(name, d["status"], d["status_changed"]) for _, _, name, d in imports(sessions)] == [
         (SEED_2020.name, "draft", 0), (SEED_2024.name, "published", 16), (SEED_2020.name, "published", 3),
@@ -127,7 +130,8 @@ def test_a_new_version_of_a_locked_declaration_is_refused_unless_published(url, 
     first = changed(tmp_path, "3500.00")
     result = jixiao_import(url, first, SEED_2020)
     assert result.exit_code == 2
-    assert result.stdout.splitlines() == ["新增 3, 更新 0, 未变 0, 失败 1"]
+    assert result.stdout.splitlines() == ["新增 3, 更新 0, 未变 0, 失败 1",
+                                          "文件：读取 1（其中有警告 0），失败 1，跳过 0"]
     message = (f"{first}: 项目「{DONOR}」（编号 {ident}）当前为「已提交」，已锁定：本文件带来的新版本未导入"
                "（整个文件未导入）；须退回后再导入，或用 --status published 导入并直接公开")
     assert result.stderr.splitlines() == [f"jixiao: error: {message}"]
@@ -138,12 +142,14 @@ def test_a_new_version_of_a_locked_declaration_is_refused_unless_published(url, 
                                           "status_changed": 0})]
 
     # the same content again is not a new version: nothing to refuse
-    assert jixiao_import(url, SEED_2024).output.splitlines() == ["新增 0, 更新 0, 未变 16, 失败 0"]
+    assert jixiao_import(url, SEED_2024).output.splitlines() == [
+        "新增 0, 更新 0, 未变 16, 失败 0", "文件：读取 1（其中有警告 1），失败 0，跳过 0"]
 
     # --status published stores it and publishes the file's declarations, the locked one included
     result = jixiao_import(url, "--status", "published", first)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["改为已公开 16 个项目", "新增 0, 更新 1, 未变 15, 失败 0"]
+    assert result.output.splitlines() == ["改为已公开 16 个项目", "新增 0, 更新 1, 未变 15, 失败 0",
+                                         "文件：读取 1（其中有警告 1），失败 0，跳过 0"]
     assert donor(sessions) == (ident, "published", 2)
     assert transitions(sessions, ident) == [("import", "draft", "submitted", "system"),  # the set-up
                                             ("import", "submitted", "published", "system")]

@@ -69,4 +69,4 @@ def test_warnings_go_to_stderr_with_their_line(tmp_path):
 def test_no_file_given_is_a_usage_error():
     result = parse()
     assert result.exit_code == 2
-    assert "Missing argument 'FILES...'" in result.output
+    assert "Missing argument 'FILE_OR_DIR...'" in result.output

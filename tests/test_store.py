@@ -200,7 +200,9 @@ def test_cli_db_and_import_summary_and_exit_status(url, tmp_path):
     assert result.exit_code == 0 and result.stdout.endswith(f": at revision {db.head_revision()}\n")
 
     result = runner.invoke(cli, ["import", *seeds], env=env)
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "新增 19, 更新 0, 未变 0, 失败 0\n", "")
+    assert (result.exit_code, result.stdout) == (0, "新增 19, 更新 0, 未变 0, 失败 0\n"
+                                                    "文件：读取 2（其中有警告 1），失败 0，跳过 0\n")
+    assert result.stderr.count("[warning]") == 4  # the 2024 seed's four indicators printed before their level
 
     bad = tmp_path / "bad.txt"
     bad.write_text("这不是申报表\n", encoding="utf-8")
@@ -211,7 +213,7 @@ def test_cli_db_and_import_summary_and_exit_status(url, tmp_path):
         copies.append(str(copy))
     result = runner.invoke(cli, ["import", *seeds, *copies, str(bad)], env=env)
     assert result.exit_code == 2
-    assert result.stdout == "新增 0, 更新 0, 未变 28, 失败 1\n"
+    assert result.stdout == "新增 0, 更新 0, 未变 28, 失败 1\n文件：读取 5（其中有警告 1），失败 1，跳过 0\n"
     assert "导入" in result.stderr  # the progress bar, drawn for more than 3 files
     assert result.stderr.splitlines()[-1].startswith(f"jixiao: error: {bad}:1: expected")
 

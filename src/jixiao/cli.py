@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,6 +23,7 @@ from jixiao.readers import Document, read_document
 if TYPE_CHECKING:
     from jixiao.evaluation import Evaluator
     from jixiao.model import Declaration
+    from jixiao.store.importing import FileImport
 from jixiao.text import pad, truncate, yuan
 from jixiao.vocabulary import canonical_level1
 
@@ -47,16 +49,19 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("files", metavar="FILE_OR_DIR...", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the declarations as JSON (see schema/).")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the reader's warnings.")
 def parse(files: tuple[str, ...], as_json: bool, quiet: bool) -> None:
-    """Read FILES (performance-target forms) and print their projects.
+    """Read the files (performance-target forms), and the form files in the folders, and print their
+    projects.
 
     Exit status 2 when a file, or a form in it, could not be read; the forms that could be
     read are printed all the same.
     """
-    documents = [read_document(f) for f in files]
+    from jixiao.readers.folders import expand
+
+    documents = [read_document(f) for f in expand(files).files]
     if as_json:
         from jixiao.jsonformat import documents_json
 
@@ -326,23 +331,36 @@ def db_downgrade(revision: str, database_url: str | None) -> None:
 
 
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("paths", metavar="FILE_OR_DIR...", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--status", type=click.Choice(["draft", "published"]), default="draft", show_default=True,
               help="draft: new declarations are drafts, others keep their status, and a file bringing a "
                    "new version of a submitted, approved or published declaration is refused. "
                    "published: publish every declaration of the files (for public forms).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
               help="Processes reading and reviewing the files (default: one per core).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a report of every file to this JSON Lines file: status read, warnings, failed or "
+                   "skipped; declarations new, updated, unchanged; the warnings; the error.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the reader's warnings.")
 @_DATABASE_URL
-def import_(files: tuple[str, ...], status: str, jobs: int | None, database_url: str | None) -> None:
-    """Store the declarations of FILES: new ones, new versions of changed ones.
+def import_(paths: tuple[str, ...], status: str, jobs: int | None, report_path: Path | None, quiet: bool,
+            database_url: str | None) -> None:
+    """Store the declarations of the files, and of the form files in the folders (recursively):
+    new ones, new versions of changed ones.
 
     Each file is one transaction, with its statuses and its audit log entry: a file that fails leaves
-    nothing behind. Exit status 2 when any file failed.
+    nothing behind. In a folder, files that are not forms (by their suffix) and hidden files are
+    skipped and counted. Exit status 2 when any file failed.
     """
+    from jixiao.readers.folders import expand
     from jixiao.store import db as store_db
     from jixiao.store.importing import StatusHook, import_files
 
+    expanded = expand(paths)
+    if not expanded.files:
+        raise UsageError(f"no form files in {', '.join(paths)} (expected {_FORM_FILES}); "
+                         f"{len(expanded.skipped)} other files skipped")
+    files = expanded.files
     hook = StatusHook(status)
     engine = store_db.make_engine(database_url)
     try:
@@ -358,13 +376,38 @@ def import_(files: tuple[str, ...], status: str, jobs: int | None, database_url:
             store_db.optimise(engine)
     finally:
         engine.dispose()
+    if report_path is not None:
+        _write_import_report(report_path, result.files, expanded.skipped)
     if status == "published":
         click.echo(f"改为已公开 {hook.changed} 个项目")
     click.echo(result.line())
+    statuses = Counter(f.status for f in result.files)
+    click.echo(f"文件：读取 {statuses['read'] + statuses['warnings']}（其中有警告 {statuses['warnings']}），"
+               f"失败 {statuses['failed']}，跳过 {len(expanded.skipped)}")
+    if not quiet:
+        for done in result.files:
+            for warning in done.warnings:
+                click.echo(f"{warning} [warning]", err=True)
     for _file, message in result.failed:
         click.echo(f"jixiao: error: {message}", err=True)
     if result.failed:
         sys.exit(EXIT_BAD_INPUT)
+
+
+_FORM_FILES = ".txt, .json, .xlsx, .xls, .docx, .pdf or .html files"
+
+
+def _write_import_report(path: Path, files: list[FileImport], skipped: list[tuple[str, str]]) -> None:
+    """One JSON object per line for each file imported, failed or skipped (``jixiao import --report``)."""
+    with path.open("w", encoding="utf-8") as out:
+        for done in files:
+            line = {"file": done.file, "status": done.status, "new": done.count("new"),
+                    "updated": done.count("updated"), "unchanged": done.count("unchanged"),
+                    "warnings": done.warnings, "error": done.error}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        for name, why in skipped:
+            line = {"file": name, "status": "skipped", "error": why}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 @cli.command()

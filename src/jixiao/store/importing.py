@@ -43,6 +43,12 @@ class FileImport:
     file: str
     saved: list[Saved] = field(default_factory=list)
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # the reader's guesses (the file was stored)
+
+    @property
+    def status(self) -> str:
+        """``read``, ``warnings`` (read, with guesses to check) or ``failed`` (nothing stored)."""
+        return "failed" if self.error is not None else "warnings" if self.warnings else "read"
 
     def count(self, outcome: str) -> int:
         return sum(s.outcome == outcome for s in self.saved)
@@ -143,12 +149,14 @@ def _store(prepared: Iterator[tuple[str, list[Prepared] | str]], session_factory
             try:
                 with _no_cycle_collection(), session_factory() as session, session.begin():
                     result.saved = save_prepared(session, items)
+                    result.warnings = [w for item in items for w in item.warnings]
                     if on_saved is not None:
                         on_saved(session, result)
             except (IntegrityError, DataError) as err:
-                result.saved, result.error = [], f"{name}: the database refused it: {err.orig}"
+                result.saved, result.warnings = [], []
+                result.error = f"{name}: the database refused it: {err.orig}"
             except JixiaoError as err:  # refused by on_saved: nothing of the file is stored
-                result.saved, result.error = [], f"{name}: {err}"
+                result.saved, result.warnings, result.error = [], [], f"{name}: {err}"
         if result.error is not None and on_failed is not None:
             with session_factory() as session, session.begin():
                 on_failed(session, result)

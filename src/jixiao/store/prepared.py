@@ -61,6 +61,7 @@ class Prepared:
     indicators: list[tuple[Any, ...]]
     findings: list[tuple[Any, ...]]
     terms: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the reader guessed, with where
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -107,5 +108,5 @@ def prepare(decl: Declaration, source: str | None = None, reviewer: Reviewer | N
     return Prepared(key=identity_key(unit, year, name), unit=unit, year=year, name=name,
                     department=decl.department, unit_name=decl.unit, content_hash=version["content_hash"],
                     version=version, indicators=indicators, findings=findings,
-                    terms=search.terms(search_texts(decl)))
+                    terms=search.terms(search_texts(decl)), warnings=[str(w) for w in decl.warnings])
 
