@@ -26,8 +26,10 @@ def round2(d: Decimal) -> Decimal:
 
 def points(d: Decimal) -> str:
     """A score, weight or rate as printed: two places (``12.50``, ``95.00``)."""
-    rounded = round2(d)
-    return format(rounded if rounded else abs(rounded), "f")  # never "-0.00"
+    if d.adjusted() >= _ROUNDABLE:
+        return format(d, "f")
+    rounded = d.quantize(CENT, rounding=ROUND_HALF_UP)  # exponent -2: str() never writes an exponent
+    return str(rounded) if rounded else "0.00"  # never "-0.00"
 
 
 @lru_cache(maxsize=8192)
