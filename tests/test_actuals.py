@@ -47,23 +47,25 @@ def test_read_actuals_takes_table_values_and_drops_blank_cells():
     assert (second.likelihood, second.deviation_cause) == ("有可能", "经费")
 
 
-@pytest.mark.parametrize(("data", "where"), [
-    ({"indicators": [{"index": 1, "likelihood": "大概"}]}, "indicators.0.likelihood"),
-    ({"indicators": [{"index": 1, "deviation_cause": "天气"}]}, "indicators.0.deviation_cause"),
-    ({"indicators": [{"index": 0}]}, "indicators.0.index"),
-    ({"indicators": [{"index": 1, "applicable": "也许"}]}, "indicators.0.applicable"),
-    ({"indicators": [{"index": 1, "weight": "-1"}]}, "indicators.0.weight"),
-    ({"indicators": [{"index": 1, "colour": "红"}]}, "indicators.0.colour"),
-    ({"funds": {"executed": "-5"}}, "funds.executed"),
-    ({"funds": {"executed": "1.005"}}, "funds.executed"),
-    ({"funds": {"forecast": "9E16"}}, "funds.forecast"),
-    ({"weights": {"output": "-50"}}, "weights.output"),
+@pytest.mark.parametrize(("data", "problem"), [
+    ({"indicators": [{"index": 1, "likelihood": "大概"}]},
+     "indicators[1].likelihood: 应是 确定能、有可能、完全不可能 之一"),
+    ({"indicators": [{"index": 1, "deviation_cause": "天气"}]},
+     "indicators[1].deviation_cause: 应是 经费、制度、人员、硬件、其他 之一"),
+    ({"indicators": [{"index": 0}]}, "indicators[1].index: 不能小于 1"),
+    ({"indicators": [{"index": 1, "applicable": "也许"}]}, "indicators[1].applicable: 应是“是”或“否”"),
+    ({"indicators": [{"index": 1, "weight": "-1"}]}, "indicators[1].weight: 不能小于 0"),
+    ({"indicators": [{"index": 1, "colour": "红"}]}, "indicators[1].colour: 不是此处可填的字段"),
+    ({"funds": {"executed": "-5"}}, "funds.executed: 不能小于 0"),
+    ({"funds": {"executed": "1.005"}}, "funds.executed: 小数位数过多"),
+    ({"funds": {"forecast": "9E16"}}, "funds.forecast: 应小于 9E+16"),
+    ({"weights": {"output": "-50"}}, "weights.output: 不能小于 0"),
 ])
-def test_read_actuals_names_the_field_that_is_wrong(data, where):
+def test_read_actuals_names_the_field_that_is_wrong(data, problem):
+    """Fields as paths with rows counted from 1 (as pages count them), what was expected in Chinese."""
     with pytest.raises(ActualsError) as caught:
         read_actuals(data, source="报表.json")
-    message = str(caught.value)
-    assert message.startswith("报表.json: ") and where in message
+    assert str(caught.value).startswith(f"报表.json: {problem}")
 
 
 def test_read_actuals_refuses_two_rows_for_one_indicator():

@@ -387,7 +387,7 @@ def test_what_the_model_refuses_after_the_cells_are_read_is_located_too(monkeypa
     with pytest.raises(ActualsError) as caught:
         read_actuals_xlsx(workbook(rows), "x.xlsx")
     message = str(caught.value)
-    assert message.startswith("x.xlsx：工作表“填报”：单元格 D3（是否适用）：Input should be a valid boolean")
+    assert message.startswith("x.xlsx：工作表“填报”：单元格 D3（是否适用）：应是“是”或“否”")
 
 
 def test_a_project_without_indicators_or_year_has_a_form_too():

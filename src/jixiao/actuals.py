@@ -36,6 +36,7 @@ from jixiao.errors import JixiaoError
 from jixiao.model import Declaration, DeviationCause, Likelihood, Weights
 from jixiao.store.types import MONEY_LIMIT
 from jixiao.targets import parse_actual
+from jixiao.validation import json_path, message
 
 __all__ = ["Actuals", "ActualsError", "FundsActual", "IndicatorActual", "Period", "actuals_of",
            "apply_actuals", "read_actuals", "rebase"]
@@ -127,17 +128,14 @@ class Actuals(_Row):
         return sorted(rows, key=lambda r: r.index)
 
 
-def _where(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(整体)"
-
-
 def read_actuals(data: Any, *, source: str = "actuals") -> Actuals:
     """``data`` (parsed JSON, a form's values …) as :class:`Actuals`, or :class:`ActualsError` naming
     each field that is wrong and what it should be."""
     try:
         return Actuals.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in error.errors(include_url=False))
+        problems = "; ".join(f"{json_path(e['loc']) or '(整体)'}: {message(e)}"
+                             for e in error.errors(include_url=False))
         raise ActualsError(f"{source}: {problems}") from None
 
 

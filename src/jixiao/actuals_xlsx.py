@@ -51,6 +51,7 @@ from jixiao.export.xlsxkit import Book, Grid, row_height
 from jixiao.model import DEVIATION_CAUSES, LIKELIHOODS, Declaration
 from jixiao.readers.xlsxcells import Workbook, WorkbookError, is_percent, plain
 from jixiao.store.types import MONEY_LIMIT
+from jixiao.validation import message
 
 __all__ = ["COLUMNS", "FIELDS", "LAYOUT", "actuals_template", "read_actuals_xlsx", "template_layout"]
 
@@ -773,7 +774,7 @@ def _locate(sheet: _Sheet, rows: list[dict[str, Any]], numbers: list[int], colum
                 field = str(problem["loc"][0]) if problem["loc"] else ""
                 col, label = columns.get(field, (None, field))
                 where = f"单元格 {xl_rowcol_to_cell(row, col)}" if col is not None else f"第 {row + 1} 行"
-                sheet.problems.append(f"{where}（{label}）：{problem['msg']}")
+                sheet.problems.append(f"{where}（{label}）：{message(problem)}")
 
 
 def read_actuals_xlsx(data: bytes, name: str) -> Actuals:

@@ -40,6 +40,7 @@ from jixiao.evaluation.evaluate import Evaluation, Evaluator
 from jixiao.evaluation.numbers import plain, points
 from jixiao.model import Declaration
 from jixiao.text import pad, truncate
+from jixiao.validation import json_path, message
 
 __all__ = ["Checked", "ProjectTable", "check_tables", "checked_json", "load_tables", "pair", "read_table",
            "read_tables", "text_report", "totals"]
@@ -57,13 +58,11 @@ ITEM_ZH = {"budget_rate": "执行率(%)", "budget_score": "得分", "weight": "�
 _LABELS = {"name": "项目名称", "budget_rate": "预算执行率", "budget_score": "预算执行率得分",
            "indicators": "指标行", "total": "总分", "grade": "等级", "tables": "自评表"}
 _ROW_LABELS = {"index": "序号", "name": "三级指标", "weight": "分值", "score": "得分"}
-_NUMBER = "应是数字，如 \"7.14\"（JSON 数字或数字字符串）"
+_NUMBER, _ROW_NUMBER = "应是数字，如 \"7.14\"（JSON 数字或数字字符串）", "应是整数（指标序号，从 1 起）"
+#: pydantic's errors in the words of the table where they differ from jixiao.validation's.
 _MESSAGES = {
     "decimal_parsing": _NUMBER, "decimal_type": _NUMBER, "float_parsing": _NUMBER,
-    "finite_number": "应是有限的数字，不能是 NaN 或 Infinity",
-    "int_parsing": "应是整数（指标序号，从 1 起）", "int_type": "应是整数（指标序号，从 1 起）",
-    "int_from_float": "应是整数（指标序号，从 1 起）",
-    "string_type": "应是文本", "list_type": "应是列表", "model_type": "应是对象", "dict_type": "应是对象",
+    "int_parsing": _ROW_NUMBER, "int_type": _ROW_NUMBER, "int_from_float": _ROW_NUMBER,
     "too_long": f"至多 {MAX_ROWS} 行",
     "extra_forbidden": "不是自评表的字段（可有 name、budget_rate、budget_score、indicators、total、grade；"
                        "每行可有 index、name、weight、score）",
@@ -87,11 +86,6 @@ class Checked(NamedTuple):
 
 # -- reading -----------------------------------------------------------------------------------------------
 
-def _path(loc: Iterable[str | int]) -> str:
-    """A location as a path with 1-based indices: ``tables[2].indicators[3].score``."""
-    return "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
 def _field_name(loc: Sequence[str | int]) -> str:
     """A location in a table with its Chinese label: ``indicators[3].score（第 3 行的得分）``."""
     parts = list(loc)
@@ -102,7 +96,7 @@ def _field_name(loc: Sequence[str | int]) -> str:
         label = f"第 {parts[1] + 1} 行" + (f"的{column}" if column else "")
     else:
         label = _LABELS.get(str(parts[0]), "") if len(parts) == 1 else ""
-    return f"{_path(loc)}（{label}）" if label else _path(loc)
+    return f"{json_path(loc)}（{label}）" if label else json_path(loc)
 
 
 def _figure_problem(value: Decimal) -> str | None:
@@ -130,12 +124,12 @@ def _problems(table: ProjectTable, loc: tuple[str | int, ...]) -> list[str]:
 def read_table(data: Any, source: str, loc: tuple[str | int, ...] = ()) -> ProjectTable:
     """One table from JSON data; :class:`UsageError` ``"{source}: {field}: {message}"`` for each problem."""
     if not isinstance(data, dict):
-        where = f"{_path(loc)}: " if loc else ""
+        where = f"{json_path(loc)}: " if loc else ""
         raise UsageError(f"{source}: {where}应是一张自评表（JSON 对象），而不是 {type(data).__name__}")
     try:
         table = ProjectTable.model_validate(data)
     except ValidationError as err:
-        problems = [f"{_field_name((*loc, *e['loc']))}: {_MESSAGES.get(e['type'], e['msg'])}"
+        problems = [f"{_field_name((*loc, *e['loc']))}: {message(e, _MESSAGES)}"
                     for e in err.errors(include_url=False)]
     else:
         problems = _problems(table, loc)

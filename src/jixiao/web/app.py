@@ -32,6 +32,7 @@ from jixiao.errors import JixiaoError
 from jixiao.store import db as store_db
 from jixiao.store.models import Declaration
 from jixiao.text import yuan
+from jixiao.validation import json_path, message
 from jixiao.web.auth import Principal, login_url, principal
 from jixiao.workflow.rules import Status, status_title
 
@@ -138,8 +139,8 @@ def error_response(request: Request, status: int, message: str) -> Response:
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
-        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid")))
+        where = json_path(p for p in err.get("loc", ()) if p not in ("query", "path", "body"))
+        parts.append(f"{where}: {message(err)}" if where else message(err))
     return "; ".join(parts) or "invalid request"
 
 

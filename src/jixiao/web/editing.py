@@ -48,6 +48,7 @@ from jixiao.store.repository import Outcome, StoreError, get_declaration, load_v
 from jixiao.store.types import money_problem
 from jixiao.targets import check_target, parse_target
 from jixiao.text import has_nul
+from jixiao.validation import json_path, message
 from jixiao.web.api import ERRORS
 from jixiao.web.app import ERROR_CODES, RowId, declaration_or_404, templates
 from jixiao.web.auth import needs, principal
@@ -74,17 +75,12 @@ LAYOUTS: tuple[str, ...] = get_args(Layout)
 LABELS: dict[str, str] = {**dict(FIELDS), **dict(OTHER_FIELDS), "goal": GOAL_LABEL,
                           **{f"funds.{key}": label for key, label in FUNDS},
                           **{f"texts.{key}": label for key, label in TEXTS}}
-# Pydantic's errors in the words of the form; others keep pydantic's English message.
-_INTEGER, _DATE, _BOOL = "应是整数，如 2024", "应是日期，写作 2024-01-31", "应是 true、false 或 null"
+# Pydantic's errors in the words of the form where they differ from jixiao.validation's.
 _MESSAGES = {
-    "missing": "缺少此项", "extra_forbidden": "不是申报表的字段",
-    "int_parsing": _INTEGER, "int_type": _INTEGER, "int_from_float": _INTEGER,
-    "decimal_parsing": "应是金额，如 1234.50", "decimal_type": "应是金额字符串，如 \"1234.50\"",
-    "date_parsing": _DATE, "date_type": _DATE, "date_from_datetime_parsing": _DATE,
-    "date_from_datetime_inexact": _DATE, "bool_parsing": _BOOL, "bool_type": _BOOL,
-    "string_type": "应是文本", "list_type": "应是列表", "model_type": "应是对象", "dict_type": "应是对象",
-    "literal_error": "应是 " + "、".join(LAYOUTS) + " 之一",
-}  # fmt: skip
+    "extra_forbidden": "不是申报表的字段", "decimal_parsing": "应是金额，如 1234.50",
+    "decimal_type": "应是金额字符串，如 \"1234.50\"", "bool_parsing": "应是 true、false 或 null",
+    "bool_type": "应是 true、false 或 null",
+}
 _KEEP_BLANK = frozenset(("name", "target_raw"))  # required texts: blank stays "" so the check can name it
 _ECHOED = ("id", "version", "status")  # what GET returns besides the declaration; ignored
 _NOT_INPUT = frozenset(name for name, f in DeclarationModel.model_fields.items() if f.exclude)  # source …
@@ -101,7 +97,7 @@ def field_name(loc: Iterable[str | int]) -> str:
     Indicator numbers are 1-based, as the review's findings and the page count them.
     """
     parts = list(loc)
-    path = "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    path = json_path(parts)
     if parts[:1] == ["indicators"] and len(parts) > 1 and isinstance(parts[1], int):
         column = dict(INDICATOR_COLUMNS).get(str(parts[2])) if len(parts) > 2 else None
         label = f"第 {parts[1] + 1} 条指标" + (f"的{column}" if column else "")
@@ -177,7 +173,7 @@ def declaration_from(payload: dict[str, Any], *, saving: bool, ignore: Iterable[
     try:
         decl = DeclarationModel.model_validate(_with_targets(content))
     except ValidationError as err:
-        problems += [f"{field_name(e['loc'])}: {_MESSAGES.get(e['type'], e['msg'])}"
+        problems += [f"{field_name(e['loc'])}: {message(e, _MESSAGES)}"
                      for e in err.errors(include_url=False)]
     else:
         problems += _value_problems(decl) if saving else []

@@ -86,6 +86,7 @@ from jixiao.reports import (
 )
 from jixiao.store.listing import choices
 from jixiao.text import money_json
+from jixiao.validation import message
 from jixiao.web.app import MAX_INT, PageQuery, RowId, YearQuery, error_body, templates
 from jixiao.web.auth import CSRF_FIELD, CSRF_HEADER, Principal, check_csrf, needs, principal, visibility
 from jixiao.web.database import get_session
@@ -219,13 +220,11 @@ def form_values(actuals: Actuals) -> dict[str, str]:
 
 
 _ROW_FIELD = re.compile(r"^ind-(?P<index>[1-9][0-9]{0,5})-(?P<field>[a-z_]+)$")
-#: pydantic's errors in the words of the form (others keep pydantic's English message).
+#: pydantic's errors in the words of the form where they differ from jixiao.validation's.
 _MESSAGES = {
-    "decimal_parsing": "应是数字，如 1234.50", "decimal_type": "应是数字，如 1234.50",
-    "finite_number": "应是有限的数字", "greater_than_equal": "不能小于 0", "less_than": "超出可保存的范围",
+    "greater_than_equal": "不能小于 0", "less_than": "超出可保存的范围",
     "decimal_max_places": "最多两位小数（元、分）", "bool_parsing": "应是“是”或“否”",
-    "bool_type": "应是“是”或“否”",
-    "string_type": "应是文本", "extra_forbidden": "不是填报表的字段",
+    "bool_type": "应是“是”或“否”", "extra_forbidden": "不是填报表的字段",
 }
 
 
@@ -235,13 +234,6 @@ class FormErrors(Exception):
     def __init__(self, fields: dict[str, str]):
         self.fields = fields
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-
-
-def _message(error: Any) -> str:
-    if error["type"] == "literal_error":
-        expected = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
-        return "应是" + "、".join(expected) + "之一"
-    return _MESSAGES.get(error["type"], error["msg"])
 
 
 def posted_actuals(form: FormData, filled: Filled) -> Actuals:
@@ -277,7 +269,7 @@ def posted_actuals(form: FormData, filled: Filled) -> Actuals:
                 name = f"funds-{loc[1]}"
             else:
                 name = ".".join(str(part) for part in loc) or "form"
-            problems.setdefault(name, _message(error))
+            problems.setdefault(name, message(error, _MESSAGES))
         raise FormErrors(problems) from None
     return actuals.model_copy(update={"indicators": [r for r in actuals.indicators if not r.is_empty]})
 
