@@ -219,6 +219,10 @@ def test_openapi_and_the_offline_docs_page(client):
                                     "/api/v1/declarations/{declaration_id}/reports/{period}",
                                     "/api/v1/declarations/{declaration_id}/reports/{period}/submit",
                                     "/api/v1/monitoring/at-risk",
+                                    # downloads (issue 7: jixiao.web.exporting)
+                                    "/api/v1/declarations/export",
+                                    "/api/v1/declarations/{declaration_id}/export",
+                                    "/api/v1/declarations/{declaration_id}/reports/{period}/export",
                                     # computations on the body, nothing stored (jixiao.web.evaluating)
                                     "/api/v1/evaluate", "/api/v1/monitor", "/api/v1/check"}
     docs = client.get("/api/docs")

@@ -103,6 +103,15 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/declarations/{declaration_id}/reports/{period}/submit"):
         "401 422 422 422 403 403 403 403 403 422 403",
     ("GET", "/api/v1/monitoring/at-risk"): "200 200 200 200 200 200 200 200 200 200 200",
+    # downloads (tests/test_web_export.py): what the caller may read, as the pages above
+    ("GET", "/declarations/export"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("GET", "/api/v1/declarations/export"): "200 200 200 200 200 200 200 200 200 200 200",
+    ("GET", "/declarations/{declaration_id}/export"): "404 200 200 404 200 200 404 404 404 200 200",
+    ("GET", "/api/v1/declarations/{declaration_id}/export"): "404 200 200 404 200 200 404 404 404 200 200",
+    ("GET", "/declarations/{declaration_id}/reports/{period}/export"):
+        "404 200 200 404 200 200 404 404 404 200 200",
+    ("GET", "/api/v1/declarations/{declaration_id}/reports/{period}/export"):
+        "404 200 200 404 200 200 404 404 404 200 200",
     # one's own account: any user in a browser, never with a token
     ("GET", "/login"): "200 200 200 200 200 200 200 200 200 200 200",
     ("POST", "/login"): "403 401 401 401 401 401 401 401 401 403 403",

@@ -148,3 +148,17 @@ def test_the_site_has_a_favicon(page: Page):
     icon = page.locator("link[rel~=icon]")
     href = icon.first.get_attribute("href") if icon.count() else "/favicon.ico"
     assert href.startswith("data:") or page.request.get(href).ok
+
+
+def test_a_download_button_gives_the_file_named_in_chinese(page: Page):
+    page.goto("/?q=" + quote("骨髓"))
+    page.get_by_role("link", name=MARROW).click()
+    with page.expect_download() as download:
+        page.locator("#download-form-xlsx").click()
+    assert download.value.suggested_filename == f"{MARROW}-申报表.xlsx"
+    with open(download.value.path(), "rb") as file:
+        assert file.read(2) == b"PK"  # an XLSX is a ZIP
+    page.goto("/?q=" + quote("骨髓"))
+    with page.expect_download() as listed:
+        page.locator("#download-summary-xlsx").click()
+    assert listed.value.suggested_filename == "检索「骨髓」-汇总表.xlsx"

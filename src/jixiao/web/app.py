@@ -287,6 +287,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(NoNul)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    from jixiao.web import exporting  # 下载 (page and API); first: /declarations/{id} would take …/export
+    app.include_router(exporting.router)
     app.include_router(api.router, prefix=f"{API_PREFIX}/v1")
     app.include_router(api.docs_router, prefix=API_PREFIX)
     from jixiao.web import editing  # 编辑/新建; before pages, whose /declarations/{id} would take …/new
