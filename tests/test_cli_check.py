@@ -226,6 +226,35 @@ def test_an_unreadable_file_is_the_reader_s_error_and_status_2(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_the_table_option_is_required():
-    result = check(ACTUALS)
-    assert result.exit_code == 2 and "Missing option '--table'" in result.stderr
+# -- a file that carries the unit's own figures (a filled-in 自评表 read back) ---------------------------
+
+def _with_unit_scores(tmp_path: Path, **changes: object) -> Path:
+    """ACTUALS with the unit table of the fixture as its own ``unit_scores`` (as a reader of a filled-in
+    自评表 gives them), in one JSON file."""
+    document = json.loads(ACTUALS.read_text(encoding="utf-8"))
+    table = json.loads(TABLE.read_text(encoding="utf-8"))
+    table.pop("name")
+    (project,) = [p for p in document["documents"][0]["projects"] if p["name"] == PROJECT]
+    project["unit_scores"] = table | changes
+    path = tmp_path / "自评表.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_without_table_the_files_own_figures_are_checked(tmp_path):
+    """Only the project that carries figures is checked (the file holds four)."""
+    result = CliRunner().invoke(cli, ["check", "--json", str(_with_unit_scores(tmp_path))])
+    assert result.exit_code == 1, result.output
+    (checked,) = json.loads(result.stdout)["documents"][0]["projects"]
+    assert checked["name"] == PROJECT
+    assert [(d["where"], d["item"]) for d in checked["differences"]] == [(w, i) for w, i, *_ in SLIPS]
+    fixed = _with_unit_scores(tmp_path, total="97.00", grade="优")
+    result = CliRunner().invoke(cli, ["check", "--json", str(fixed)])
+    (checked,) = json.loads(result.stdout)["documents"][0]["projects"]
+    assert [d["item"] for d in checked["differences"]] == ["weight", "score", "score"]
+
+
+def test_without_table_a_file_without_the_units_figures_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["check", str(ACTUALS)])
+    assert result.exit_code == 2
+    assert "没有单位自评的得分" in result.stderr and "--table" in result.stderr

@@ -22,7 +22,7 @@ from jixiao.readers import Document, read_document
 
 if TYPE_CHECKING:
     from jixiao.evaluation import Evaluator
-    from jixiao.model import Declaration
+    from jixiao.model import Declaration, UnitTable
     from jixiao.store.importing import FileImport
 from jixiao.text import pad, truncate, yuan
 from jixiao.vocabulary import canonical_level1
@@ -185,8 +185,9 @@ def _evaluator(profile: str | None, config_path: str | None) -> Evaluator:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--table", "table_path", required=True, type=click.Path(dir_okay=False, path_type=str),
-              metavar="TABLE.json", help="The unit's filled-in table(s) as JSON (docs/evaluation.md).")
+@click.option("--table", "table_path", type=click.Path(dir_okay=False, path_type=str), metavar="TABLE.json",
+              help="The unit's filled-in table(s) as JSON (docs/evaluation.md); without it, the figures "
+                   "of FILE's own self-evaluation tables (项目支出绩效自评表).")
 @click.option("--project", type=click.IntRange(min=1), metavar="N",
               help="Check project N of FILE (1 = the first) against the table.")
 @click.option("--name", help="Check the project of FILE with this name against the table.")
@@ -194,25 +195,35 @@ def _evaluator(profile: str | None, config_path: str | None) -> Evaluator:
 @click.option("--profile", help="Recompute under this profile (default: chosen by each form's layout).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
               help="A TOML file with an [evaluation] table (weights, tiers, check_tolerance …).")
-def check(file: str, table_path: str, project: int | None, name: str | None, as_json: bool,
+def check(file: str, table_path: str | None, project: int | None, name: str | None, as_json: bool,
           profile: str | None, config_path: str | None) -> None:
     """Check a unit's own arithmetic (复核自评表): recompute the figures of TABLE from FILE (a declaration
     with its actuals) and list those that differ, by how much and why.
 
     TABLE holds one table (with the "name" of its project when FILE holds several) or {"tables": [...]},
-    each naming its project. Exit status 1 when a figure differs, 0 otherwise, 2 for bad input.
+    each naming its project. Without --table, FILE is a filled-in self-evaluation table (XLSX, DOCX …)
+    and its own figures are checked. Exit status 1 when a figure differs, 0 otherwise, 2 for bad input.
     """
     from jixiao.evaluation.tables import check_tables, checked_json, load_tables, pair, text_report, totals
 
     if project is not None and name is not None:
         raise UsageError("--project 和 --name 只能用其中一个")
     evaluator = _evaluator(profile, config_path)
-    tables = load_tables(table_path)
+    tables = load_tables(table_path) if table_path is not None else None
     doc = read_document(file)
     checked = []
     if doc.declarations:
         chosen = _chosen(doc, project, name)
-        checked = check_tables(pair(doc.declarations, tables, file, table_path, chosen), evaluator)
+        if tables is not None:
+            pairs: list[tuple[Declaration, UnitTable]] = list(
+                pair(doc.declarations, tables, file, table_path or "", chosen))
+        else:
+            pairs = [(d, d.unit_scores) for d in ([chosen] if chosen else doc.declarations)
+                     if d.unit_scores is not None]
+            if not pairs:
+                raise UsageError(f"{file} 中没有单位自评的得分（项目支出绩效自评表）；"
+                                 "请用 --table 给出自评表")
+        checked = check_tables(pairs, evaluator)
     _report([(doc, checked)], as_json, checked_json, text_report, totals,
             failed=lambda c: bool(c.differences))
 

@@ -160,6 +160,29 @@ class ReadWarning(_Model):
         return f"{where}: {self.message}" if where else self.message
 
 
+class UnitRow(BaseModel):
+    """One indicator row of a self-evaluation table as the unit filled it in: which indicator (1-based
+    ``index`` or ``name``), and its 分值 and 得分."""
+
+    model_config = ConfigDict(extra="forbid")
+    index: int | None = None
+    name: str | None = None
+    weight: Decimal | None = None
+    score: Decimal | None = None
+
+
+class UnitTable(BaseModel):
+    """The unit's own figures in its self-evaluation table (any may be left out): execution rate in %,
+    the scores, the total, the grade; ``jixiao check`` recomputes them (:mod:`jixiao.evaluation.check`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    budget_rate: Decimal | None = None
+    budget_score: Decimal | None = None
+    indicators: list[UnitRow] = []
+    total: Decimal | None = None
+    grade: str | None = None
+
+
 class Declaration(_Model):
     """One project's performance-target declaration."""
 
@@ -180,6 +203,8 @@ class Declaration(_Model):
     layout: Layout = "unknown"
     weights: Weights | None = _unset(description="self-evaluation weights of this declaration")
     goal_result: str | None = _unset(description="总体目标实际完成情况 (self-evaluation)")
+    unit_scores: UnitTable | None = _unset(
+        description="the unit's own figures, as read from its filled-in self-evaluation table")
     # Where it came from; kept out of the JSON projection (see jixiao.jsonformat).
     source: str | None = Field(default=None, exclude=True)
     line: int | None = Field(default=None, exclude=True)

@@ -22,37 +22,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
-
 from jixiao.evaluation.config import Settings, load_settings, settings_profile
 from jixiao.evaluation.evaluate import Evaluation, IndicatorScore, evaluate
 from jixiao.evaluation.numbers import round2
-from jixiao.model import Declaration
+from jixiao.model import Declaration, UnitRow, UnitTable
 
 __all__ = ["Difference", "UnitRow", "UnitTable", "check"]
 
 Item = Literal["budget_rate", "budget_score", "weight", "score", "total", "grade", "row"]
-
-
-class UnitRow(BaseModel):
-    """One indicator row as the unit filled it in: which indicator, and its 分值 and 得分."""
-
-    model_config = ConfigDict(extra="forbid")
-    index: int | None = None
-    name: str | None = None
-    weight: Decimal | None = None
-    score: Decimal | None = None
-
-
-class UnitTable(BaseModel):
-    """The unit's figures (any may be left out): execution rate in %, the scores, the total, the grade."""
-
-    model_config = ConfigDict(extra="forbid")
-    budget_rate: Decimal | None = None
-    budget_score: Decimal | None = None
-    indicators: list[UnitRow] = []
-    total: Decimal | None = None
-    grade: str | None = None
 
 
 class Difference(NamedTuple):
