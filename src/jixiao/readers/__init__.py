@@ -3,6 +3,12 @@
 ``read(path)`` returns the declarations of a file and raises :class:`ReadError` for the first
 form that cannot be read; ``read_document(path)`` never raises for bad content and returns what
 could be read beside the errors, for tools that report on many files.
+
+The suffix decides the format: ``.xlsx``/``.xlsm``/``.xls`` (:mod:`.xlsxform`), ``.docx``
+(:mod:`.docxform`; a ``.doc`` is read as what it really is: a .docx, a web page, or refused with the
+advice to save it as .docx), ``.html``/``.htm``/``.mht`` (:mod:`.htmlform`), ``.json``; anything else
+is text (:mod:`.textform`), or Jixiao JSON when it starts with ``{``. The workbook, document and page
+readers turn their files into the grids of :mod:`.grid`, which one function reads forms from.
 """
 
 from __future__ import annotations
@@ -16,13 +22,18 @@ from typing import BinaryIO
 
 from jixiao.errors import ReadError
 from jixiao.model import Declaration, ReadWarning
+from jixiao.readers.docxform import SUFFIXES as DOCUMENT_SUFFIXES
+from jixiao.readers.docxform import iter_docx_forms
+from jixiao.readers.htmlform import SUFFIXES as PAGE_SUFFIXES
+from jixiao.readers.htmlform import iter_html_forms
 from jixiao.readers.jsonfile import iter_json_forms
 from jixiao.readers.textform import iter_forms
 from jixiao.readers.xlsxform import SUFFIXES as WORKBOOK_SUFFIXES
 from jixiao.readers.xlsxform import iter_workbook_forms
 
 _SNIFF = 65536
-_UNSUPPORTED = {".pdf", ".docx", ".doc", ".html", ".htm"}
+_UNSUPPORTED = {".pdf"}
+_DOC = ".doc"
 
 
 @dataclass
@@ -69,13 +80,26 @@ def iter_read_bytes(name: str, data: bytes) -> Iterator[Declaration | ReadError]
 def _check_suffix(name: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix in _UNSUPPORTED:
-        raise ReadError(name, "a text (.txt), Jixiao JSON (.json) or Excel (.xlsx, .xls) file",
+        raise ReadError(name, "a text (.txt), Jixiao JSON (.json) or Excel (.xlsx, .xls) file, or a Word "
+                        "(.docx) or HTML (.html) one",
                         found=f"a {suffix} file, which this version cannot read yet")
 
 
 def _iter_handle(handle: BinaryIO, name: str) -> Iterator[Declaration | ReadError]:
-    if Path(name).suffix.lower() in WORKBOOK_SUFFIXES:
+    suffix = Path(name).suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
         yield from iter_workbook_forms(handle, name)
+        return
+    if suffix in DOCUMENT_SUFFIXES or suffix == _DOC:
+        head = handle.read(_SNIFF)
+        handle.seek(0)
+        if _looks_like_html(head):  # a page saved from a site or by Word as "Web page" and named .doc
+            yield from iter_html_forms(handle, name)
+        else:  # a .doc that is really a .docx is read; a Word 97–2003 one is refused with advice
+            yield from iter_docx_forms(handle, name)
+        return
+    if suffix in PAGE_SUFFIXES:
+        yield from iter_html_forms(handle, name)
         return
     head = handle.read(_SNIFF)
     encoding = _encoding(head, name)
@@ -85,6 +109,11 @@ def _iter_handle(handle: BinaryIO, name: str) -> Iterator[Declaration | ReadErro
         yield from iter_json_forms(text, name)
         return
     yield from iter_forms(_lines(text, name), name)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<meta", b"<head", b"<body", b"mime-version:"))
 
 
 def read(path: str | Path) -> list[Declaration]:
