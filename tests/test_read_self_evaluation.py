@@ -15,7 +15,11 @@ import pytest
 from jixiao.errors import ReadError
 from jixiao.evaluation import evaluate
 from jixiao.evaluation.check import check
+from jixiao.evaluation.numbers import round2
+from jixiao.export import self_evaluation_xlsx
+from jixiao.readers import iter_read_bytes, read
 from jixiao.readers.selfeval import SelfEvaluationBuilder, is_self_evaluation_header, is_self_evaluation_title
+from tests.conftest import ACTUALS_2024
 
 TABLE = [
     ["项目支出绩效自评表", "", "", "", "", "", "", ""],
@@ -123,3 +127,38 @@ def test_what_marks_a_self_evaluation_table():
     assert not is_self_evaluation_title("财政项目支出绩效目标申报表")
     assert is_self_evaluation_header(TABLE[11]) and is_self_evaluation_header(TABLE[4])
     assert not is_self_evaluation_header(["一级指标", "二级指标", "三级指标", "指标值"])
+
+
+# -- the tables Jixiao writes, read back through the file readers -----------------------------------------
+
+FINAL = read(ACTUALS_2024)  # the sample year-end actuals of four seed projects (invented: samples/README.md)
+
+
+@pytest.mark.parametrize("declaration", FINAL, ids=lambda d: d.name[:12])
+def test_an_exported_self_evaluation_xlsx_reads_back_with_the_same_actuals_and_scores(declaration):
+    evaluation = evaluate(declaration)
+    (back,) = read_bytes("自评表.xlsx", self_evaluation_xlsx(evaluation))
+    assert (back.name, back.year, back.department, back.unit) == (
+        declaration.name, declaration.year, declaration.department, declaration.unit)
+    assert (back.funds.total, back.funds.year_budget, back.funds.executed) == (
+        declaration.funds.total, declaration.funds.year_budget, declaration.funds.executed)
+    assert back.goal == declaration.goal
+    fields = ("level1", "level2", "name", "target_raw", "actual_raw", "applicable", "deviation_reason",
+              "measures")
+    assert [[getattr(i, f) for f in fields] for i in back.indicators] == [
+        [getattr(i, f) for f in fields] for i in declaration.indicators]
+    # the weights as printed (two places) and the scores as printed are the unit's figures ...
+    scores = back.unit_scores
+    assert scores is not None and (scores.total, scores.grade) == (evaluation.total, evaluation.grade)
+    assert [r.score for r in scores.indicators] == [
+        round2(s.score) if s.score is not None else None for s in evaluation.indicators]
+    # ... and the rules, recomputing them, find nothing beyond the cent of rounding
+    assert check(back, scores) == []
+
+
+def read_bytes(name: str, data: bytes) -> list:
+    items = list(iter_read_bytes(name, data))
+    for item in items:
+        if isinstance(item, ReadError):
+            raise item
+    return items

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from jixiao.errors import ReadError
 from jixiao.model import Declaration, ReadWarning
 from jixiao.readers.form import _TABLE_HEADER, FormBuilder
+from jixiao.readers.selfeval import SelfEvaluationBuilder, is_self_evaluation_header, is_self_evaluation_title
 from jixiao.readers.textform import _TITLE, _is_name_row, split_labelled
 from jixiao.text import join_wrapped
 from jixiao.vocabulary import cell_kind, level_label
@@ -196,15 +197,19 @@ def _text(text: str | None) -> str:
 # -- rows into forms ---------------------------------------------------------------------------------
 
 class _Form:
-    """One form: its rows go to a :class:`FormBuilder`; messages get the name of the grid of their line."""
+    """One form: its rows go to a :class:`FormBuilder`, or to a
+    :class:`~jixiao.readers.selfeval.SelfEvaluationBuilder` from the row that shows it is a
+    self-evaluation table (its title, or a heading with 实际完成值 or 全年执行数: the rows before are
+    given to it again); messages get the name of the grid of their line."""
 
     def __init__(self, file: str | None, first: int):
-        self.builder = FormBuilder(file, first, wrapped=False)
+        self.builder: FormBuilder | SelfEvaluationBuilder = FormBuilder(file, first, wrapped=False)
         self.file = file
         self.first = first
         self.names: dict[int, str | None] = {}  # line -> the name of its grid
         self.skip: set[int] = set()  # columns of the indicator table not read
         self.after = False  # past the indicator table: text below it, not read
+        self.before: list[tuple[int, list[str]]] | None = []  # rows before the table; None: self-evaluation
 
     @property
     def named(self) -> bool:
@@ -217,7 +222,18 @@ class _Form:
 
     def add(self, line: int, grid: Grid, cells: list[str], fills: dict[int, str]) -> None:
         self.names[line] = grid.name  # (grids sharing a line, as a page on one line does: the last one)
+        if self.before is None:
+            self.builder.add_row(line, cells)
+            return
+        if not self.builder.in_table and _is_self_evaluation(cells):
+            self.builder = SelfEvaluationBuilder(self.file, self.first)
+            for seen in self.before:
+                self.builder.add_row(*seen)
+            self.before = None
+            self.builder.add_row(line, cells)
+            return
         builder = self.builder
+        assert isinstance(builder, FormBuilder)
         if self.after or (builder.in_table and grid.outside_tables):
             self.after = True
             text = " ".join(c.strip() for c in cells if c.strip())
@@ -226,6 +242,7 @@ class _Form:
                 f"text「{text}」below the indicator table is not read")))
             return
         if not builder.in_table:
+            self.before.append((line, cells))
             builder.add_row(line, _split_labels(cells))
             if builder.in_table:
                 self._header(line, cells)
@@ -262,6 +279,11 @@ class _Form:
             declaration.warnings = [w.model_copy(update={"message": _where(w.message, self._name(w.line))})
                                     for w in declaration.warnings]
         return declaration
+
+
+def _is_self_evaluation(cells: list[str]) -> bool:
+    present = [c for c in cells if c.strip()]
+    return bool(present) and (is_self_evaluation_title("".join(present)) or is_self_evaluation_header(cells))
 
 
 def _split_labels(cells: list[str]) -> list[str]:

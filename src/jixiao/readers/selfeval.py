@@ -110,6 +110,21 @@ class SelfEvaluationBuilder:
         self.grade: str | None = None
         self.done = False
 
+    # What the grid reader asks of a form's builder (as of a FormBuilder).
+    @property
+    def values(self) -> dict[str, str]:
+        return self.fields
+
+    @property
+    def seen_label(self) -> bool:
+        return bool(self.fields)
+
+    @property
+    def in_table(self) -> bool:
+        return self.columns is not None
+
+    layout = "unknown"
+
     # -- rows -------------------------------------------------------------------------------
 
     def add_row(self, line: int, cells: list[str]) -> None:
