@@ -90,9 +90,9 @@ def test_a_missing_file_and_a_folder_are_errors_not_tracebacks(tmp_path):
     assert result.output.strip() == f"jixiao: error: {missing}: expected an existing file, found no such file"
 
 
-def test_a_pdf_is_refused_until_a_reader_exists_for_it(write):
+def test_a_pdf_cut_short_is_named_as_such(write):
     path = write(b"%PDF-1.7\n", "form.pdf")
-    with pytest.raises(ReadError, match=r"a text \(\.txt\), Jixiao JSON \(\.json\) or Excel"):
+    with pytest.raises(ReadError, match=r"form\.pdf: expected a complete PDF file, found a file cut short"):
         jixiao.read(path)
 
 

@@ -4,7 +4,8 @@
 form that cannot be read; ``read_document(path)`` never raises for bad content and returns what
 could be read beside the errors, for tools that report on many files.
 
-The suffix decides the format: ``.xlsx``/``.xlsm``/``.xls`` (:mod:`.xlsxform`), ``.docx``
+The suffix decides the format: ``.xlsx``/``.xlsm``/``.xls`` (:mod:`.xlsxform`), ``.pdf``
+(:mod:`.pdfform`), ``.docx``
 (:mod:`.docxform`; a ``.doc`` is read as what it really is: a .docx, a web page, or refused with the
 advice to save it as .docx), ``.html``/``.htm``/``.mht`` (:mod:`.htmlform`), ``.json``; anything else
 is text (:mod:`.textform`), or Jixiao JSON when it starts with ``{``. The workbook, document and page
@@ -27,12 +28,13 @@ from jixiao.readers.docxform import iter_docx_forms
 from jixiao.readers.htmlform import SUFFIXES as PAGE_SUFFIXES
 from jixiao.readers.htmlform import iter_html_forms
 from jixiao.readers.jsonfile import iter_json_forms
+from jixiao.readers.pdfform import iter_pdf_forms
 from jixiao.readers.textform import iter_forms
 from jixiao.readers.xlsxform import SUFFIXES as WORKBOOK_SUFFIXES
 from jixiao.readers.xlsxform import iter_workbook_forms
 
 _SNIFF = 65536
-_UNSUPPORTED = {".pdf"}
+_PDF = ".pdf"
 _DOC = ".doc"
 
 
@@ -57,7 +59,6 @@ def iter_read(path: str | Path) -> Iterator[Declaration | ReadError]:
     """
     path = Path(path)
     name = str(path)
-    _check_suffix(name)
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -73,22 +74,16 @@ def iter_read(path: str | Path) -> Iterator[Declaration | ReadError]:
 def iter_read_bytes(name: str, data: bytes) -> Iterator[Declaration | ReadError]:
     """Like :func:`iter_read` for the content of a file already in memory (an upload); ``name`` is
     what messages call it and decides the format by its suffix like a path would."""
-    _check_suffix(name)
     yield from _iter_handle(io.BytesIO(data), name)
-
-
-def _check_suffix(name: str) -> None:
-    suffix = Path(name).suffix.lower()
-    if suffix in _UNSUPPORTED:
-        raise ReadError(name, "a text (.txt), Jixiao JSON (.json) or Excel (.xlsx, .xls) file, or a Word "
-                        "(.docx) or HTML (.html) one",
-                        found=f"a {suffix} file, which this version cannot read yet")
 
 
 def _iter_handle(handle: BinaryIO, name: str) -> Iterator[Declaration | ReadError]:
     suffix = Path(name).suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         yield from iter_workbook_forms(handle, name)
+        return
+    if suffix == _PDF:
+        yield from iter_pdf_forms(handle, name)
         return
     if suffix in DOCUMENT_SUFFIXES or suffix == _DOC:
         head = handle.read(_SNIFF)

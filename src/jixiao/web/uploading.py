@@ -54,7 +54,11 @@ FIELD = "files"
 ACCEPTED_TYPES = frozenset({"", "text/plain", "application/json", "application/octet-stream",
                             # Excel workbooks in the official layout (jixiao.readers.xlsxform)
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            "application/vnd.ms-excel", "application/vnd.ms-excel.sheet.macroEnabled.12"})
+                            "application/vnd.ms-excel", "application/vnd.ms-excel.sheet.macroEnabled.12",
+                            # Word, PDF and web pages (jixiao.readers.docxform, .pdfform, .htmlform)
+                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                            "application/msword", "application/pdf", "text/html",
+                            "application/xhtml+xml", "message/rfc822", "multipart/related"})
 STATUS_ZH = {"new": "新增", "updated": "更新", "unchanged": "未变", "failed": "失败"}
 
 Status = Literal["new", "updated", "unchanged", "failed"]
@@ -344,7 +348,8 @@ async def _import_all(files: Iterable[UploadFile], session_factory: sessionmaker
         content_type = _media_type(upload.content_type)
         if content_type not in ACCEPTED_TYPES:
             message = (f"{name}: 不支持的文件类型 {content_type}；"
-                       "请上传 .txt 文本、.json 或 Excel（.xlsx、.xls）文件")
+                       "请上传 .txt 文本、.json、Excel（.xlsx、.xls）、Word（.docx）、PDF "
+                       "或网页（.html）文件")
             await run_in_threadpool(_record_failure, session_factory, actor, name, message)
             results.append(FileResult(name, "failed", message=message))
             continue
@@ -373,7 +378,8 @@ async def receive_upload(request: Request, limits: Limits) -> UploadResult:
 _MULTIPART_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": [FIELD],
     "properties": {FIELD: {"type": "array", "items": {"type": "string", "format": "binary"},
-                           "description": ".txt, .json or .xlsx/.xls files of performance-target forms"}}}}}}}
+                           "description": ".txt, .json, .xlsx/.xls, .docx, .pdf or .html files of "
+                                          "performance-target forms"}}}}}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"description": f'`{{"error": {{"status": {status}, "code": "{ERROR_CODES[status]}", '
                            f'"message": …}}}}`'}
