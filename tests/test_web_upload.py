@@ -75,7 +75,15 @@ def test_a_seed_uploaded_again_is_unchanged(client):
     [entry] = body["files"]
     assert (entry["file"], entry["status"], entry["message"]) == (SEED_2020.name, "unchanged", None)
     assert len(entry["declarations"]) == 3
+    assert entry["warnings"] == []
     assert store_state(client) == before
+
+
+def test_the_readers_warnings_come_with_their_file(client):
+    body = upload(client, (SEED_2024.name, SEED_2024.read_bytes(), "text/plain")).json()
+    [entry] = body["files"]
+    assert entry["status"] == "unchanged" and len(entry["warnings"]) == 4
+    assert entry["warnings"][0].startswith(f"{SEED_2024.name}:325: indicator「举办高校秘书长培训期数」")
 
 
 def test_a_new_project_is_new_and_its_id_leads_to_it(client):
@@ -128,7 +136,7 @@ def test_a_file_that_cannot_be_read_fails_alone_and_stores_nothing(client, name,
     [failed] = body["failed"]
     assert failed["file"] == name and failed["message"].startswith(expected)
     assert body["files"] == [{"file": name, "status": "failed", "new": 0, "updated": 0, "unchanged": 0,
-                              "message": failed["message"], "declarations": []}]
+                              "message": failed["message"], "declarations": [], "warnings": []}]
     assert store_state(client) == before
 
 

@@ -231,6 +231,7 @@ class FileResult:
     unchanged: int = 0
     message: str | None = None
     declarations: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the reader guessed: the file was imported
 
     @property
     def status_zh(self) -> str:
@@ -247,7 +248,8 @@ class FileResult:
 
     def json(self) -> dict[str, Any]:
         return {"file": self.file, "status": self.status, "new": self.new, "updated": self.updated,
-                "unchanged": self.unchanged, "message": self.message, "declarations": self.declarations}
+                "unchanged": self.unchanged, "message": self.message, "declarations": self.declarations,
+                "warnings": self.warnings}
 
 
 @dataclass
@@ -337,7 +339,7 @@ def import_one(name: str, data: bytes, session_factory: sessionmaker[Session], a
     new, updated, unchanged = (done.count(o) for o in ("new", "updated", "unchanged"))
     declarations = {s.id: {"id": s.id, "name": s.name, "version": s.version} for s in done.saved}
     return FileResult(name, _status(new, updated), new, updated, unchanged,
-                      declarations=list(declarations.values()))
+                      declarations=list(declarations.values()), warnings=done.warnings)
 
 
 async def _import_all(files: Iterable[UploadFile], session_factory: sessionmaker[Session],
@@ -391,7 +393,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
                  dependencies=[needs(Permission.IMPORT, multipart=True)])
 async def import_route(request: Request) -> dict[str, Any]:
     """``{"new", "updated", "unchanged", "failed": [{"file", "message"}], "files": [{"file", "status",
-    "new", "updated", "unchanged", "message", "declarations": [{"id", "name", "version"}]}]}``."""
+    "new", "updated", "unchanged", "message", "declarations": [{"id", "name", "version"}], "warnings"}]}``
+    (``warnings``: what the reader guessed, ``file:line: message``)."""
     try:
         result = await receive_upload(request, Limits.from_env())
     except UploadRefused as err:

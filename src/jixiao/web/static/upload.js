@@ -108,7 +108,17 @@
     row.setAttribute("data-status", result.status);
     cell(row, "file", result.file);
     cell(row, "status", LABELS[result.status] || result.status);
-    cell(row, "detail", detailText(result));
+    var detail = cell(row, "detail", detailText(result));
+    if (result.warnings && result.warnings.length) {
+      var list = document.createElement("ul");
+      list.className = "warnings";
+      result.warnings.forEach(function (text) {
+        var item = document.createElement("li");
+        item.textContent = text;
+        list.appendChild(item);
+      });
+      detail.appendChild(list);
+    }
     declarationLinks(cell(row, "declarations", ""), result.declarations || []);
     rows.appendChild(row);
   }
