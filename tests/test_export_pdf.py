@@ -38,6 +38,7 @@ LONG = "学校红十字组织建设工作专项经费"  # 22 indicators: its tab
 BODY = "遗体 and 人体器官捐献工作专项经费"  # the year end's actuals score 97.00 (优)
 INFORMATION = "信息化建设项目"  # 红 at 2024-07-31
 POPPLER = ("pdftotext", "pdffonts", "pdftoppm")
+RARE_NAME = "堃喆昇䶮𡈼项目"  # not in GB 2312: in GBK, in CJK Extension A (䶮) and B (𡈼); all in Noto CJK
 
 
 def _unavailable(reason: str) -> None:
@@ -146,8 +147,13 @@ def made(pdf, seeds) -> Callable[[str], Rendered]:
         d = seeds[0].model_copy(update={"name": "测试\ue000项目"})  # U+E000: private use, in no font
         return render(lambda: pdf.declaration_pdf(d), pdf.declaration_html(d))
 
+    def rare() -> Rendered:
+        d = seeds[0].model_copy(update={"name": RARE_NAME})
+        return render(lambda: pdf.declaration_pdf(d), pdf.declaration_html(d))
+
     makers = {"first-2024": first_2024, "first-2020": first_2020, "long": long, "several": several,
-              "self-evaluation": self_evaluation, "monitoring": monitoring, "missing-glyph": missing_glyph}
+              "self-evaluation": self_evaluation, "monitoring": monitoring, "missing-glyph": missing_glyph,
+              "rare": rare}
     return cache(lambda key: makers[key]())
 
 
@@ -243,19 +249,22 @@ def visible_text(html: str) -> str:
 # -- the glyph check -------------------------------------------------------------------------------------
 
 STYLE_WORDS = {"Bold", "Italic", "Oblique", "Light", "Medium", "Regular"}
+#: The compact copies of the fonts (jixiao.export.fonts) → the system family they are made from.
+COMPACT = {"Jixiao Serif": "Noto Serif CJK SC", "Jixiao Sans": "Noto Sans CJK SC"}
 
 
 @cache
 def font_cmap(pdf_font: str) -> frozenset[int]:
     """The code points of the system font a PDF font was subset from. WeasyPrint names the subset after
-    Pango's description (``ABCDEF+Noto-Sans-CJK-SC-Bold``): family and style, found with fc-match."""
+    Pango's description (``ABCDEF+Jixiao-Sans-Bold``): family and style, found with fc-match; a compact
+    copy (Jixiao Sans) is checked against the font it was made from (its characters are a part of it)."""
     from fontTools.ttLib import TTFont
 
     words = pdf_font.split("+", 1)[-1].replace("-", " ").split()
     styles = []
     while words and words[-1] in STYLE_WORDS:
         styles.insert(0, words.pop())
-    family = " ".join(words)
+    family = COMPACT.get(" ".join(words), " ".join(words))
     found = subprocess.run(["fc-match", "-f", "%{family}\n%{file}\n%{index}",
                             f"{family}:style={' '.join(styles) or 'Regular'}"],
                            capture_output=True, text=True, check=True).stdout.split("\n")
@@ -340,6 +349,100 @@ def test_a_long_table_breaks_between_rows_with_its_header_repeated(made, seeds, 
     assert where == sorted(where) and where[0] == 0 and where[-1] == 1
 
 
+def continued_levels(data: bytes, declaration: Declaration) -> list[tuple[int, str, str]]:
+    """(page, level 1, level 2) of the first indicator row of each page after the first whose table goes
+    on from the page before, with whether its level names are among that page's cells."""
+    read = pages(data)
+    found = []
+    for number, page in enumerate(read[1:], start=2):
+        first = next((i for i, ind in enumerate(declaration.indicators)
+                      if squeeze(ind.name) in page.cells), None)
+        if first is None:
+            continue
+        ind = declaration.indicators[first]
+        found.append((number, ind.level1 or "", ind.level2 or ""))
+        assert squeeze(ind.level1 or "") in page.cells, (number, ind.level1, page.cells[:12])
+        assert squeeze(ind.level2 or "") in page.cells, (number, ind.level2, page.cells[:12])
+    return found
+
+
+def test_a_merged_level_cell_carried_over_a_page_break_is_named_on_the_next_page(made, seeds, poppler):
+    """The first row of page 2 is the 11th of the 18 rows of 产出指标 (and of 数量指标): the merged cells
+    end at the break and start again, named, on top of page 2 (WeasyPrint would draw the text of a cell
+    spanning rows on two pages on the first page only)."""
+    assert continued_levels(made("long").data, named(seeds, LONG)) == [(2, "产出指标", "数量指标")]
+    final = named(jixiao.read(ACTUALS_2024), BODY)
+    assert len(continued_levels(made("self-evaluation").data, final)) == 1  # the landscape table too
+
+
+def test_the_split_ends_and_restarts_the_merged_cells_at_the_first_row_of_a_page():
+    from types import SimpleNamespace
+
+    from jixiao.export import pdf as module
+    from jixiao.web.pages import IndicatorRow
+
+    levels = [("产出", "数量"), ("产出", "数量"), ("产出", "质量"), ("产出", "质量"), ("效益", "社会")]
+    rows = [IndicatorRow(i, SimpleNamespace(level1=a, level2=b), 0, 0) for i, (a, b) in enumerate(levels, 1)]
+    rows[0].level1_span, rows[0].level2_span, rows[2].level2_span = 4, 2, 2
+    rows[4].level1_span = rows[4].level2_span = 1
+
+    def document(*pages: range) -> SimpleNamespace:
+        return SimpleNamespace(pages=[SimpleNamespace(anchors={f"ind-{n}": (0, 0) for n in p} | {"x": (0, 0)})
+                                      for p in pages])
+
+    assert module._split_at_breaks(document(range(1, 5), range(5, 6)), rows) is False  # breaks between cells
+    assert module._split_at_breaks(document(range(1, 4), range(4, 6)), rows) is True
+    assert [(r.level1_span, r.level2_span) for r in rows] == [(3, 2), (0, 0), (0, 1), (1, 1), (1, 1)]
+    assert module._split_at_breaks(document(range(1, 4), range(4, 6)), rows) is False  # done once
+
+
+def test_a_declaration_embeds_two_compact_faces(made, poppler):
+    """Serif for the text, bold sans for the titles and headers: two fonts to subset and embed per file,
+    both the compact copies (jixiao.export.fonts), so a one-page file is small."""
+    for key in ("first-2024", "long"):
+        rendered = made(key)
+        names = {re.sub(r"^[A-Z]{6}\+", "", font.name) for font in pdffonts(rendered.data)}
+        assert names == {"Jixiao-Serif", "Jixiao-Sans-Bold"}, (key, names)
+    assert len(made("first-2020").data) < 250_000
+
+
+def test_characters_outside_the_compact_fonts_come_from_the_full_fonts(made, poppler):
+    """汉字 beyond GB 2312 (堃 喆 昇 of GBK, 䶮 and 𡈼 of the Extensions A and B) are drawn from the system's
+    Noto font after the compact one, copy back exactly, and no glyph is missing."""
+    rendered = made("rare")
+    assert glyph_problems(rendered) == [] and rendered.log == ()
+    names = {re.sub(r"^[A-Z]{6}\+", "", font.name) for font in pdffonts(rendered.data)}
+    assert "Noto-Serif-CJK-SC" in names or "Noto-Sans-CJK-SC" in names, names
+    assert RARE_NAME in pdftotext(rendered.data)
+
+
+def test_the_compact_fonts_keep_the_repertoire_with_their_glyphs_renumbered(pdf):
+    from fontTools.ttLib import TTFont
+
+    from jixiao.export import fonts
+
+    made = fonts.compact_fonts()
+    assert sorted(made) == [fonts.SCHEME + name for name in sorted(fonts.FACES)]
+    wanted = set(fonts.repertoire())
+    assert {ord(c) for c in "申报表绩效目标≥≤①→✓—·（）％"} <= wanted and 0x5803 not in wanted  # 堃: GBK only
+    for name, (family, style, _, _) in fonts.FACES.items():
+        compact = TTFont(io.BytesIO(made[fonts.SCHEME + name]))
+        path, index = fonts.system_font(family, style)
+        source = TTFont(path, fontNumber=index, lazy=True)
+        kept, has = set(compact.getBestCmap()), set(source.getBestCmap())
+        assert kept == wanted & has  # every wanted character the font has, and nothing else
+        assert compact["maxp"].numGlyphs < 9_000 < source["maxp"].numGlyphs  # renumbered: 65,535 → ~7,800
+
+
+def test_declaration_pdfs_in_worker_processes_are_the_same_files(pdf, seeds):
+    picked = [seeds[0], seeds[-1], seeds[1]]
+    alone = [pdf.declaration_pdf(d) for d in picked]
+    assert list(pdf.declaration_pdfs(picked, processes=2)) == alone
+    assert list(pdf.declaration_pdfs(picked[:1], processes=1)) == alone[:1]
+    with pytest.raises(ValueError, match="3 declarations but 1 reviews"):
+        list(pdf.declaration_pdfs(picked, [None]))
+
+
 def test_several_declarations_each_start_a_page_numbered_on_their_own(made, seeds, poppler):
     read = pages(made("several").data)
     starts = [i for i, page in enumerate(read) if page.text.startswith("财政项目支出绩效目标")]
@@ -408,7 +511,7 @@ def test_fonts_are_embedded_and_the_text_is_exactly_the_pages(made, poppler, key
     fonts = pdffonts(rendered.data)
     assert fonts and all(font.embedded and font.subset and font.unicode for font in fonts), fonts
     assert {re.sub(r"^[A-Z]{6}\+", "", font.name) for font in fonts} <= {
-        "Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold", "Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold"}
+        "Jixiao-Sans", "Jixiao-Sans-Bold", "Jixiao-Serif", "Jixiao-Serif-Bold"}  # the compact copies
     text = pdftotext(rendered.data)
     assert "(cid:" not in text and "\ufffd" not in text
     shown, extracted = set(squeeze(visible_text(rendered.html))), set(squeeze(text))
