@@ -100,6 +100,9 @@ class Settings:
     # (level 1, level 2) as written → part; filled by jixiao.evaluation.weights.group_of
     group_cache: dict[tuple[str | None, str | None], str | None] = field(
         init=False, repr=False, compare=False, default_factory=dict)
+    # (actual as written, target's text) → (tier, share written); filled by jixiao.evaluation.scoring
+    tier_cache: dict[tuple[str, str], tuple[Tier | None, Decimal | None]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_words", {w: t for t in reversed(self.tiers) for w in t.words})

@@ -226,8 +226,13 @@ def _fold(text: str) -> str:
 
 def _qualitative(ind: Indicator, target: Target, actual: Target, w: Decimal, wt: str | Decimal,
                  settings: Settings) -> Scored:
-    written = _fold(ind.actual_raw if ind.actual_raw is not None else (actual.text or ""))
-    tier, share = _tier(written, _fold(target.text or ""), settings)
+    key = (ind.actual_raw if ind.actual_raw is not None else (actual.text or ""), target.text or "")
+    found = settings.tier_cache.get(key)
+    if found is None:
+        found = _tier(_fold(key[0]), _fold(key[1]), settings)
+        if len(settings.tier_cache) < 4096:  # the words of the tiers repeat; a flood of odd ones is not kept
+            settings.tier_cache[key] = found
+    tier, share = found
     if tier is None:
         return _unscored(flag("tier-unknown", actual=ind.actual_raw or actual.text or ""))
     if share is not None and not tier.holds(share):

@@ -19,6 +19,7 @@ has more than four decimals.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from jixiao.evaluation.config import GROUPS, PART_LABELS, PARTS, Settings
@@ -111,8 +112,15 @@ def _split(group: str, part: Decimal, idx: list[int], indicators: list[Indicator
         if rest:
             flags.append(flag("weights-differ", group=label, given=plain(given), weight=plain(part)))
         return
-    share = rest / len(unset)
-    text = None if share == share.quantize(_FOUR_PLACES) else f"({plain(rest)} ÷ {len(unset)})"
+    share, text = _even_share(rest, len(unset))
     for i in unset:
         weights[i] = share
         texts[i] = text
+
+
+@lru_cache(maxsize=1024)
+def _even_share(rest: Decimal, count: int) -> tuple[Decimal, str | None]:
+    """``rest`` split among ``count``, and how to print the share when four places do not hold it
+    (``(50 ÷ 7)``); cached: a profile's part weights and the usual counts of indicators repeat."""
+    share = rest / count
+    return share, None if share == share.quantize(_FOUR_PLACES) else f"({plain(rest)} ÷ {count})"
