@@ -18,8 +18,10 @@ import jixiao
 from jixiao.errors import ReadError
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration
+from jixiao.readers import strict
 from jixiao.readers.grid import Grid, iter_grid_forms
 from tests.conftest import FIXTURES, SEED_2020, SEED_2024
+from tests.test_read_xlsx import assert_same
 
 SEEDS_2024 = jixiao.read(SEED_2024)
 SEEDS_2020 = jixiao.read(SEED_2020)
@@ -56,18 +58,7 @@ def form_grids(form, name: str = "表 1", *, repeat: bool = False, first_line: i
 
 
 def read(grids: list[Grid], file: str = "grid") -> list[Declaration]:
-    found = []
-    for item in iter_grid_forms(grids, file):
-        if isinstance(item, ReadError):
-            raise item
-        found.append(item)
-    return found
-
-
-def assert_same(got: list[Declaration], want: list[Declaration]) -> None:
-    assert [d.name for d in got] == [d.name for d in want]
-    for g, w in zip(got, want, strict=True):
-        assert declaration_json(g) == declaration_json(w), w.name
+    return strict(iter_grid_forms(grids, file))
 
 
 #: A smallest form: a name, the table's header, one indicator.

@@ -23,7 +23,7 @@ from jixiao.cli import cli
 from jixiao.errors import ReadError
 from jixiao.levels import runs
 from jixiao.model import Declaration
-from jixiao.readers import iter_read_bytes
+from jixiao.readers import read_bytes
 from jixiao.readers.docxform import docx_grids
 from tests.conftest import FIXTURES, SEED_2020, SEED_2024
 from tests.test_grid import assert_same, layouts
@@ -35,12 +35,7 @@ LAYOUTS = FIXTURES / "layouts"
 
 
 def read_docx(data: bytes, name: str = "申报表.docx") -> list[Declaration]:
-    found = []
-    for item in iter_read_bytes(name, data):
-        if isinstance(item, ReadError):
-            raise item
-        found.append(item)
-    return found
+    return read_bytes(name, data)
 
 
 def docx_2024(declarations: list[Declaration]) -> bytes:

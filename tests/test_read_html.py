@@ -20,7 +20,7 @@ import jixiao
 from jixiao.cli import cli
 from jixiao.errors import ReadError
 from jixiao.model import Declaration
-from jixiao.readers import iter_read_bytes
+from jixiao.readers import iter_read_bytes, read_bytes
 from jixiao.readers.htmlform import html_grids
 from tests.conftest import FIXTURES, SEED_2020, SEED_2024
 from tests.test_grid import assert_same, layouts
@@ -31,12 +31,7 @@ LAYOUTS = FIXTURES / "layouts"
 
 
 def read_html(data: bytes, name: str = "目标表.html") -> list[Declaration]:
-    found = []
-    for item in iter_read_bytes(name, data):
-        if isinstance(item, ReadError):
-            raise item
-        found.append(item)
-    return found
+    return read_bytes(name, data)
 
 
 def page(declarations: list[Declaration], **options) -> bytes:

@@ -17,7 +17,7 @@ from jixiao.evaluation import evaluate
 from jixiao.evaluation.check import check
 from jixiao.evaluation.numbers import round2
 from jixiao.export import self_evaluation_xlsx
-from jixiao.readers import iter_read_bytes, read
+from jixiao.readers import read, read_bytes
 from jixiao.readers.selfeval import SelfEvaluationBuilder, is_self_evaluation_header, is_self_evaluation_title
 from tests.conftest import ACTUALS_2024
 
@@ -155,10 +155,3 @@ def test_an_exported_self_evaluation_xlsx_reads_back_with_the_same_actuals_and_s
     # ... and the rules, recomputing them, find nothing beyond the cent of rounding
     assert check(back, scores) == []
 
-
-def read_bytes(name: str, data: bytes) -> list:
-    items = list(iter_read_bytes(name, data))
-    for item in items:
-        if isinstance(item, ReadError):
-            raise item
-    return items

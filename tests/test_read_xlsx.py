@@ -32,7 +32,7 @@ from jixiao.cli import cli
 from jixiao.errors import ReadError
 from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration
-from jixiao.readers import iter_read_bytes
+from jixiao.readers import iter_read_bytes, read_bytes
 from jixiao.readers.xlsxcells import number_text
 from tests.conftest import SEED_2020, SEED_2024
 
@@ -186,12 +186,7 @@ def person_workbook(declarations: list[Declaration], *, one_sheet: bool = False,
 
 
 def read_xlsx(data: bytes, name: str = "申报表.xlsx") -> list[Declaration]:
-    found = []
-    for item in iter_read_bytes(name, data):
-        if isinstance(item, ReadError):
-            raise item
-        found.append(item)
-    return found
+    return read_bytes(name, data)
 
 
 def assert_same(got: list[Declaration], want: list[Declaration]) -> None:

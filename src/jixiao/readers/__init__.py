@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -113,8 +113,18 @@ def _looks_like_html(head: bytes) -> bool:
 
 def read(path: str | Path) -> list[Declaration]:
     """The declarations in ``path``; raises :class:`ReadError` for the first form that fails."""
+    return strict(iter_read(path))
+
+
+def read_bytes(name: str, data: bytes) -> list[Declaration]:
+    """Like :func:`read` for a file's content already in memory (``name`` decides the format)."""
+    return strict(iter_read_bytes(name, data))
+
+
+def strict(items: Iterable[Declaration | ReadError]) -> list[Declaration]:
+    """The declarations of a stream of forms (any reader's); raises the first :class:`ReadError` in it."""
     result = []
-    for item in iter_read(path):
+    for item in items:
         if isinstance(item, ReadError):
             raise item
         result.append(item)

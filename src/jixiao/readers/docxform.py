@@ -291,26 +291,24 @@ class _TooLarge(Exception):
     pass
 
 
-def _rows(tbl: Any) -> Iterator[Any]:
-    for child in tbl.iterchildren():
-        tag = child.tag
-        if tag == _W + "tr":
+def _children(node: Any, tag: str) -> Iterator[Any]:
+    """The ``tag`` children of ``node`` (rows of a table, cells of a row), also those wrapped in a content
+    control, custom XML or a tracked insertion."""
+    for child in node.iterchildren():
+        if child.tag == tag:
             yield child
-        elif tag in (_W + "sdt", _W + "customXml", _W + "ins"):
-            inner = child.find(_W + "sdtContent") if tag == _W + "sdt" else child
+        elif child.tag in (_W + "sdt", _W + "customXml", _W + "ins"):
+            inner = child.find(_W + "sdtContent") if child.tag == _W + "sdt" else child
             if inner is not None:
-                yield from _rows(inner)
+                yield from _children(inner, tag)
+
+
+def _rows(tbl: Any) -> Iterator[Any]:
+    return _children(tbl, _W + "tr")
 
 
 def _cells(tr: Any) -> Iterator[Any]:
-    for child in tr.iterchildren():
-        tag = child.tag
-        if tag == _W + "tc":
-            yield child
-        elif tag in (_W + "sdt", _W + "customXml", _W + "ins"):
-            inner = child.find(_W + "sdtContent") if tag == _W + "sdt" else child
-            if inner is not None:
-                yield from _cells(inner)
+    return _children(tr, _W + "tc")
 
 
 def _cell(tc: Any) -> Cell:
