@@ -318,16 +318,12 @@ def test_another_provinces_form_reads_its_fields_and_indicator_tree(suffix):
     assert [(i.level1, i.level2, i.name) for i in d.indicators] == [r[:3] for r in layouts.OTHER_ROWS]
 
 
-@pytest.mark.xfail(strict=True, reason="funds in 万元 are not read yet: 项目资金（万元）/资金总额 is not a "
-                   "label of the form reader, and an amount is taken as yuan whatever unit its label says")
 @pytest.mark.parametrize("suffix", [".docx", ".html"])
 def test_another_provinces_funds_in_wan_yuan(suffix):
     d = other_province(suffix)
     assert (d.funds.total, d.funds.other) == (Decimal("522400"), 0)
 
 
-@pytest.mark.xfail(strict=True, reason="a target split over 指标性质 / 指标值 / 度量单位 cells is not read "
-                   "yet: 指标性质 and 度量单位 are left out as columns the reader does not know")
 @pytest.mark.parametrize("suffix", [".docx", ".html"])
 def test_another_provinces_targets_split_over_three_cells(suffix):
     d = other_province(suffix)

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from jixiao.model import Op, Target
-from jixiao.targets import OPS, base_value, check_target, format_target, is_direction_word, parse_target
+from jixiao.targets import (
+    OPS,
+    base_value,
+    check_target,
+    format_target,
+    is_direction_word,
+    operator,
+    parse_target,
+)
 
 Row = tuple[str | None, str | None, str | None, str | None]  # (op, value as written, unit, text)
 
@@ -197,6 +205,7 @@ VARIANTS: list[tuple[str, Row]] = [
     ("=>80%", ("≥", "80", "%", None)),
     ("≧80%", ("≥", "80", "%", None)),
     ("⩾80%", ("≥", "80", "%", None)),
+    ("≮80%", ("≥", "80", "%", None)),  # "not less than", as older tables write it
     ("＞＝８０％", ("≥", "80", "%", None)),
     ("≥８０．５％", ("≥", "80.5", "%", None)),
     ("≥80.00（%）", ("≥", "80.00", "%", None)),
@@ -204,6 +213,7 @@ VARIANTS: list[tuple[str, Row]] = [
     ("<=5%", ("≤", "5", "%", None)),
     ("=<5%", ("≤", "5", "%", None)),
     ("≦5%", ("≤", "5", "%", None)),
+    ("≯5%", ("≤", "5", "%", None)),  # "not more than"
     ("＜＝5%", ("≤", "5", "%", None)),
     (">5", (">", "5", None, None)),
     ("＞5", (">", "5", None, None)),
@@ -293,6 +303,17 @@ VARIANTS: list[tuple[str, Row]] = [
     (" \t\n", q("")),
     ("\x00≥80%", q("\x00≥80%")),
 ]
+
+
+@pytest.mark.parametrize(("cell", "op"), [
+    ("≥", "≥"), (">=", "≥"), ("≧", "≥"), ("＞＝", "≥"), (" 大于等于 ", "≥"), ("不低于", "≥"), ("≮", "≥"),
+    ("≤", "≤"), ("≦", "≤"), ("小于等于", "≤"), ("=", "="), ("═", "="), ("＝", "="), ("等于", "="),
+    (">", ">"), ("大于", ">"), ("<", "<"), ("小于", "<"),
+    ("≥80", None), ("定性", None), ("正常运行", None), ("", None),
+])
+def test_operator_of_a_cell_that_holds_only_the_sign(cell: str, op: Op | None) -> None:
+    """A 指标性质 cell: the sign written apart from the number, folded as in a target."""
+    assert operator(cell) == op
 
 
 @pytest.mark.parametrize(("raw", "expected"), VARIANTS)

@@ -15,7 +15,7 @@ NFKC                   full-width digits, signs and brackets fold: ``＞＝（�
 LaTeX                  ``$`` dropped; ``\\geq \\ge \\geqslant`` → ``≥``, ``\\leq \\le`` → ``≤``,
                        ``\\gt`` → ``>``, ``\\lt`` → ``<``, ``\\%`` → ``%``, ``\\text{x}`` → ``x``,
                        spacing ``\\,`` ``\\;`` dropped
-signs                  ``≧ ⩾ >= =>`` → ``≥``; ``≦ ⩽ <= =<`` → ``≤``; ``═`` (OCR) and ``==`` → ``=``;
+signs                  ``≧ ⩾ ≮ >= =>`` → ``≥``; ``≦ ⩽ ≯ <= =<`` → ``≤``; ``═`` (OCR) and ``==`` → ``=``;
                        ``– — −`` → ``-``
 spaces                 all whitespace removed (``>= 95 %`` → ``≥95%``)
 thousands              ``1,000,000`` → ``1000000`` (only a comma before exactly three digits)
@@ -73,8 +73,8 @@ from functools import lru_cache
 
 from jixiao.model import Op, Target
 
-__all__ = ["OPS", "base_value", "check_target", "format_target", "is_direction_word", "parse_actual",
-           "parse_target"]
+__all__ = ["OPS", "base_value", "check_target", "format_target", "is_direction_word", "operator",
+           "parse_actual", "parse_target"]
 
 OPS: tuple[Op, ...] = ("=", "≥", "≤", ">", "<")
 
@@ -110,8 +110,9 @@ _PER_UNITS = frozenset(("年", "季度", "月", "周", "天", "日", "小时", "
 
 _MAX_LEN = 200
 
-_CHARS = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤", "═": "=", "–": "-", "—": "-", "−": "-",
-                        "$": None})  # fmt: skip
+# Look-alikes of the signs (OCR, old fonts): ≧ ⩾ ≮ (not less than) are ≥, ≦ ⩽ ≯ (not more than) are ≤.
+_CHARS = str.maketrans({"≧": "≥", "⩾": "≥", "≮": "≥", "≦": "≤", "⩽": "≤", "≯": "≤", "═": "=", "–": "-",
+                        "—": "-", "−": "-", "$": None})  # fmt: skip
 _MULTI = ((">=", "≥"), ("=>", "≥"), ("<=", "≤"), ("=<", "≤"), ("==", "="))
 _LATEX_OPS = {"geqslant": "≥", "geq": "≥", "ge": "≥", "leqslant": "≤", "leq": "≤", "le": "≤", "gt": ">",
               "lt": "<"}  # fmt: skip
@@ -214,6 +215,14 @@ def parse_target(raw: str) -> Target:
     ``text`` the stripped input. The result is frozen (equal inputs may share one instance).
     """
     return _target_cached(raw) if len(raw) <= _MAX_LEN else _target(raw)
+
+
+def operator(text: str) -> Op | None:
+    """The operator a text names all by itself, folded as a target is: ``≥``, ``>=``, ``≧``, ``＞＝``,
+    ``大于等于``, ``不低于`` → ``≥``; None for anything else (``≥80``, ``定性``, ``正常运行``).
+
+    For a 指标性质 cell, where a table writes the sign apart from the number."""
+    return _WORD_OPS.get(_fold(text))
 
 
 _STARTS_WITH_NUMBER = re.compile(r"\s*-?[0-9０-９]")

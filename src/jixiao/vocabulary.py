@@ -107,8 +107,43 @@ def canonical_level2(level2: str | None) -> str | None:
     return _L2_BY_SPELLING.get(normalise(level2)) if level2 else None
 
 
+# The indicator table's column headings (white space removed) → what the column holds: the levels, the
+# name, the target (``指标值``; or split into 指标性质 / 指标值 / 度量单位), or the table's own merged title
+# cell (``绩效指标``). A heading none of these match (序号, 备注, 权重) is a column the reader does not know.
+TABLE_COLUMNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"一级"), "level1"),
+    (re.compile(r"二级"), "level2"),
+    (re.compile(r"三级"), "name"),
+    (re.compile(r"指标性质|指标方向|^性质$"), "op"),
+    (re.compile(r"指标值|目标值"), "value"),
+    (re.compile(r"^(度量|计量)?单位$"), "unit"),
+    (re.compile(r"^(项目)?(绩效)?(指标|目标)?$"), "title"),
+)
+
+
+def table_column(heading: str) -> str | None:
+    """What a column of the indicator table holds, by its heading: ``level1``, ``level2``, ``name``,
+    ``op`` (指标性质), ``value`` (指标值), ``unit`` (度量单位) or ``title`` (the table's own title cell);
+    None for a column the reader does not know (序号, 备注)."""
+    key = _SPACE.sub("", heading)
+    return next((kind for pattern, kind in TABLE_COLUMNS if pattern.search(key)), None)
+
+
+# How the pages and the version diff title the fields and the funds, in form order.
+FIELD_TITLES = [("name", "项目名称"), ("year", "年度"), ("department", "主管部门"), ("unit", "实施单位"),
+                ("nature", "项目性质"), ("category", "项目类别"), ("performance_type", "绩效类型"),
+                ("start", "开始日期"), ("end", "结束日期"), ("layout", "表样")]
+FUNDS_TITLES = [("total", "资金总额（年度资金申请总额 / 项目总预算）"), ("fiscal", "其中：财政资金"),
+                ("current_year", "当年财政拨款 / 项目当年预算"), ("carryover", "上年结转资金"),
+                ("other", "其他资金"), ("previous_year_budget", "同名项目上年预算额"),
+                ("previous_year_spent", "同名项目上年预算执行数")]
+
+
 # Form fields: label spelling (after _SPACE removal and stripping a trailing colon) -> field path.
+# The titles above are labels too: a declaration Jixiao printed (its PDF, its page) reads back.
 FIELD_LABELS: dict[str, str] = {
+    **{_SPACE.sub("", title): key for key, title in FIELD_TITLES},
+    **{_SPACE.sub("", title): f"funds.{key}" for key, title in FUNDS_TITLES},
     "项目名称": "name",
     "主管部门": "department",
     "主管部门名称": "department",
@@ -124,10 +159,18 @@ FIELD_LABELS: dict[str, str] = {
     "计划完成日期": "end",
     "项目开始日期": "start",
     "项目完成日期": "end",
+    "主管部门及代码": "department",
+    "项目主管部门": "department",
+    "项目实施单位": "unit",
     "年度资金申请总额": "funds.total",
+    "资金总额": "funds.total",
+    "年度资金总额": "funds.total",
     "其中：当年财政拨款": "funds.current_year",
     "当年财政拨款": "funds.current_year",
+    "本年财政拨款": "funds.current_year",
+    "财政拨款": "funds.current_year",
     "上年结转资金": "funds.carryover",
+    "上年结转": "funds.carryover",
     "其他资金": "funds.other",
     "其中：财政资金": "funds.fiscal",
     "财政资金": "funds.fiscal",
@@ -140,6 +183,7 @@ FIELD_LABELS: dict[str, str] = {
     "同名项目上年预算执行数（元）": "funds.previous_year_spent",
     "同名项目上年预算执行数": "funds.previous_year_spent",
     "年度总体目标": "goal",
+    "年度绩效目标": "goal",
     "总目标及阶段性目标": "goal",
     "项目总目标": "texts.total_goal",
     "项目概况": "texts.overview",
@@ -158,6 +202,7 @@ SECTION_LABELS: frozenset[str] = frozenset(
         "项目资金总额",
         "项目绩效目标",
         "本项目上年度市级财政资金使用情况",
+        "基本信息",  # Jixiao's own printed form
     }
 )
 
@@ -168,18 +213,44 @@ TEXT_FIELDS: frozenset[str] = frozenset(
 )
 
 
+# What a label may carry around its words: the money unit it states (``资金总额（万元）``) and the
+# ``其中：`` of a part of a total (``其中：财政拨款``).
+_MONEY_UNIT = re.compile(r"[（(](万元|元)[)）]$")
+_WHEREOF = re.compile(r"^其中[：:]?")
+
+
 def _label_key(cell: str) -> str:
     return _SPACE.sub("", cell).rstrip("：:") if len(cell) <= 40 else ""
 
 
+def _bare_key(key: str) -> str:
+    """A label key without its money unit and its ``其中：``: ``其中：财政拨款（万元）`` → ``财政拨款``."""
+    return _WHEREOF.sub("", _MONEY_UNIT.sub("", key)) if key else ""
+
+
 def field_label(cell: str) -> str | None:
-    """The field a label cell names (``项目名称：`` → ``name``), or None."""
+    """The field a label cell names (``项目名称：`` → ``name``, ``其中：财政拨款（万元）`` →
+    ``funds.current_year``), or None."""
     found = FIELD_LABELS.get(cell)  # the common case: a label cell written plainly
-    return found if found is not None else FIELD_LABELS.get(_label_key(cell))
+    if found is not None:
+        return found
+    key = _label_key(cell)
+    return FIELD_LABELS.get(key) or FIELD_LABELS.get(_bare_key(key))
 
 
 def is_section_label(cell: str) -> bool:
-    return cell in SECTION_LABELS or _label_key(cell) in SECTION_LABELS
+    if cell in SECTION_LABELS:
+        return True
+    key = _label_key(cell)
+    return key in SECTION_LABELS or _bare_key(key) in SECTION_LABELS
+
+
+@lru_cache(maxsize=1024)
+def label_unit(cell: str) -> str | None:
+    """The money unit a label states in brackets at its end: ``项目资金（万元）`` → ``万元``,
+    ``项目总预算（元）`` → ``元``; None when it states none."""
+    m = _MONEY_UNIT.search(_label_key(cell))
+    return m.group(1) if m else None
 
 
 @lru_cache(maxsize=8192)
@@ -187,13 +258,3 @@ def cell_kind(cell: str) -> str | None:
     """What a cell of a form is: a field's name (``项目名称`` → ``"name"``), ``""`` for a section
     label with no value of its own (``项目资金 (元)``), or None for a value."""
     return field_label(cell) or ("" if is_section_label(cell) else None)
-
-
-# How the pages and the version diff title the fields and the funds, in form order.
-FIELD_TITLES = [("name", "项目名称"), ("year", "年度"), ("department", "主管部门"), ("unit", "实施单位"),
-                ("nature", "项目性质"), ("category", "项目类别"), ("performance_type", "绩效类型"),
-                ("start", "开始日期"), ("end", "结束日期"), ("layout", "表样")]
-FUNDS_TITLES = [("total", "资金总额（年度资金申请总额 / 项目总预算）"), ("fiscal", "其中：财政资金"),
-                ("current_year", "当年财政拨款 / 项目当年预算"), ("carryover", "上年结转资金"),
-                ("other", "其他资金"), ("previous_year_budget", "同名项目上年预算额"),
-                ("previous_year_spent", "同名项目上年预算执行数")]

@@ -37,7 +37,8 @@ label-driven :class:`~jixiao.readers.form.FormBuilder`. What a grid adds to a te
   row it spans;
 - outside the indicator table, a cell holding a label and its value (``项目名称：红十字培训``) is split
   into the two, as a 2020 text line is;
-- columns of the indicator table headed by something other than its own headings (序号, 备注, 计量单位)
+- columns of the indicator table headed by something other than its own headings (序号, 备注; not 指标性质 or
+  度量单位, which :func:`jixiao.vocabulary.table_column` knows)
   are left out, with a warning.
 
 Grids holding no form label at all (a cover, notes) give nothing: the caller decides whether a file
@@ -46,7 +47,6 @@ without any form is an error, and says so in its own terms.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -56,7 +56,7 @@ from jixiao.readers.form import _TABLE_HEADER, FormBuilder
 from jixiao.readers.selfeval import SelfEvaluationBuilder, is_self_evaluation_header, is_self_evaluation_title
 from jixiao.readers.textform import _TITLE, _is_name_row, split_labelled
 from jixiao.text import join_wrapped
-from jixiao.vocabulary import cell_kind, level_label
+from jixiao.vocabulary import cell_kind, level_label, table_column
 
 __all__ = ["Grid", "Merge", "iter_grid_forms"]
 
@@ -67,9 +67,6 @@ Merge = tuple[int, int, int, int]
 #: overlap cover at most every cell once; the rest is a damaged or hostile file).
 MERGE_BUDGET = 2_000_000
 
-# Headings of the indicator table's own columns (一级指标 … 年度(/项目)指标值, 一级目标 … 指标目标值) and
-# of its merged title cell (绩效指标); any other heading (序号, 备注, 计量单位) is a column not read.
-_TABLE_COLUMN = re.compile(r"[一二三]级|指标值|目标值|^(项目)?(绩效)?(指标|目标)?$")
 
 
 @dataclass
@@ -258,7 +255,7 @@ class _Form:
     def _header(self, line: int, cells: list[str], *, warn: bool = True) -> None:
         """The table's header row: columns under another heading than the table's are left out."""
         other = [(col, "".join(cell.split())) for col, cell in enumerate(cells)
-                 if cell.strip() and not _TABLE_COLUMN.search("".join(cell.split()))]
+                 if cell.strip() and table_column(cell) is None]
         self.skip = {col for col, _ in other}
         if other and warn:
             names = "".join(f"「{heading}」" for _, heading in other)

@@ -5,6 +5,14 @@ labels (``产出指标``, ``数量``, ``服务对象满意度 指标``) set the 
 force; the remaining cells are the indicator's name and its target value. Column positions
 are not used: real extractions shift cells, print a merged label in the middle of its group,
 or put the level-2 name in the level-1 column.
+
+What tables of other layouts add:
+
+- a target written over several cells (指标性质 / 指标值 / 度量单位, :attr:`TreeBuilder.parts` from the
+  header) is joined into one (:mod:`jixiao.readers.targetcells`);
+- cells glued together (``产出指标数量指标培训人次≥500人次``) are taken apart (:mod:`jixiao.readers.glued`);
+- a table flattened to one cell a line comes through :meth:`TreeBuilder.add_cell`, which gathers the
+  cells into rows: level names, a name, then the cells of its target.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jixiao.model import Indicator, ReadWarning
+from jixiao.readers.glued import peel_levels, split_value
+from jixiao.readers.targetcells import Part, TargetCells, split_row
 from jixiao.targets import parse_target
 from jixiao.vocabulary import LevelLabel, level_label
 
@@ -33,6 +43,7 @@ class TreeBuilder:
 
     file: str | None = None
     wrapped: bool = False
+    parts: tuple[Part, ...] | None = None  # the target's columns when it spans several (指标性质 …)
     indicators: list[Indicator] = field(default_factory=list)
     warnings: list[ReadWarning] = field(default_factory=list)
     _l1: str | None = None  # level-1 as written (white space removed)
@@ -43,13 +54,16 @@ class TreeBuilder:
     _before_label: list[Indicator] = field(default_factory=list)
     _name_prefix: tuple[int, str] | None = None
     _written: dict[str, str] = field(default_factory=dict)  # level-1 key -> spelling seen
+    _flat: _FlatRow | None = None  # the row being gathered from a table of one cell a line
 
     def add(self, line: int, cells: list[str]) -> None:
+        self._end_flat_row()
         cells = [c.strip() for c in cells if c and c.strip()]
         while cells and _squeeze(cells[0]) in _TABLE_TITLE:
             cells.pop(0)
         if not cells:
             return
+        cells = self._unglue(line, cells)
         labels = self._leading_labels(cells)
         rest = cells[len(labels):]
         if labels:
@@ -74,8 +88,41 @@ class TreeBuilder:
             labels.append((cell, label))
         return labels
 
+    def add_cell(self, line: int, cell: str) -> None:
+        """One cell of a table printed one cell a line. Level names gather until a name comes; the
+        cells after the name are its target's (:attr:`parts`, else one 指标值) while they fit; the row
+        is added when its target is complete or a cell does not fit it (which then starts the next)."""
+        cell = cell.strip()
+        if not cell or (self._flat is None and _squeeze(cell) in _TABLE_TITLE):
+            return
+        row = self._flat
+        if row is None or row.name is None:
+            row = self._flat = row or _FlatRow(TargetCells(self.parts or ("value",), stream=True))
+            row.line = row.line or line
+            if level_label(cell) is not None:
+                row.labels.append(cell)
+            else:
+                row.name, row.line = cell, line
+            return
+        if not row.target.offer(cell):
+            self._end_flat_row()
+            self.add_cell(line, cell)
+        elif row.target.complete:
+            self._end_flat_row()
+
+    def _end_flat_row(self) -> None:
+        row, self._flat = self._flat, None
+        if row is None:
+            return
+        if row.name is None:
+            self.add(row.line, row.labels)
+            return
+        value = row.target.raw()
+        self.add(row.line, [*row.labels, row.name, *([value] if value else [])])
+
     def finish(self) -> list[Indicator]:
         """Close the table: flush a dangling name part and rows that never got a label."""
+        self._end_flat_row()
         if self._name_prefix is not None:
             pline, text = self._name_prefix
             self._name_prefix = None
@@ -86,6 +133,29 @@ class TreeBuilder:
             self.indicators.extend(self._before_label)
             self._before_label = []
         return self.indicators
+
+    def _unglue(self, line: int, cells: list[str]) -> list[str]:
+        """Cells glued together taken apart (:mod:`jixiao.readers.glued`), with a warning: level names at
+        the start of the leading cells, and a target at the end of a lone name."""
+        out: list[str] = []
+        peeled, leading = False, True  # leading: among the level names before the name
+        for cell in cells:
+            if leading and level_label(cell) is None:
+                labels, rest = peel_levels(cell)
+                peeled = peeled or bool(labels)
+                out.extend(labels)
+                if rest:
+                    out.append(rest)
+                    leading = False
+            else:
+                out.append(cell)
+        count = next((i for i, c in enumerate(out) if level_label(c) is None), len(out))
+        if len(out) == count + 1 and (split := split_value(out[-1], row=peeled)) is not None:
+            out = [*out[:-1], *split]
+        if out != cells:
+            read = "".join(f"「{c}」" for c in out)
+            self._warn(line, f"cells glued together「{''.join(cells)}」read as {read}")
+        return out
 
     # -- levels ---------------------------------------------------------------------------
 
@@ -149,10 +219,16 @@ class TreeBuilder:
             self._warn(line, f"row「{cells[0]}」has a name but no target value")
             self._emit(line, cells[0], "")
             return
-        name_cells, value = cells[:-1], cells[-1]
+        if self.parts is not None:
+            name_cells, value = split_row(cells, self.parts)
+            if not value:
+                self._warn(line, f"row「{''.join(name_cells)}」has a name but no target value")
+        else:
+            name_cells, value = cells[:-1], cells[-1]
         sep = " " if self.wrapped else ""
         if len(name_cells) > 1 and not self.wrapped:
-            self._warn(line, f"row has {len(cells)} cells where 2 were expected; "
+            expected = 1 + len(self.parts or ("value",))
+            self._warn(line, f"row has {len(cells)} cells where {expected} were expected; "
                              f"name and value taken as「{sep.join(name_cells)}」「{value}」")
         name = sep.join(name_cells)
         if self._name_prefix is not None:
@@ -174,6 +250,16 @@ class TreeBuilder:
 
     def _warn(self, line: int | None, message: str) -> None:
         self.warnings.append(ReadWarning(file=self.file, line=line, message=message))
+
+
+@dataclass
+class _FlatRow:
+    """A row being gathered from a table of one cell a line (:meth:`TreeBuilder.add_cell`)."""
+
+    target: TargetCells
+    labels: list[str] = field(default_factory=list)
+    name: str | None = None
+    line: int = 0  # of the name (of the first label while there is no name)
 
 
 def _split_value(tokens: list[str]) -> list[str]:
