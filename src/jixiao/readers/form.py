@@ -80,19 +80,19 @@ class FormBuilder:
 
     def add_row(self, line: int, cells: list[str]) -> None:
         self.last_line = line
-        first = next((c for c in cells if c and not c.isspace()), None)
-        if first is None:
+        joined = "".join(cells)
+        if not joined or joined.isspace():
             return
-        hint = instructions.may_hold("".join(cells))
-        if self.notes or (hint and self.in_table and instructions.is_note(first)):
-            self.notes = True
-            self._warn(line, f"text「{_short(' '.join(c.strip() for c in cells if c.strip()))}」"
-                             "below the indicator table is not read")
-            return
-        if hint and instructions.is_example(first):
-            self._warn(line, f"example row「{_short(first.strip())}」of the template is not read")
-            return
-        if hint:
+        if self.notes or instructions.may_hold(joined):  # rarely: look closer
+            first = next(c for c in cells if c and not c.isspace())
+            if self.notes or (self.in_table and instructions.is_note(first)):
+                self.notes = True
+                self._warn(line, f"text「{_short(' '.join(c.strip() for c in cells if c.strip()))}」"
+                                 "below the indicator table is not read")
+                return
+            if instructions.is_example(first):
+                self._warn(line, f"example row「{_short(first.strip())}」of the template is not read")
+                return
             cells = self._without_instructions(line, cells)
         if self.in_table:
             self._table_row(line, cells)
@@ -117,10 +117,11 @@ class FormBuilder:
             return  # the header printed again after a page break
         if len(cells) > 1 and cells[0][:1] in ("-", "|") and is_markdown_rule("\t".join(cells)):
             return
-        present = [c.strip() for c in cells if c.strip()]
-        if self.vertical and len(present) == 1:
-            self._vertical_cell(line, present[0])
-            return
+        if self.vertical:
+            present = [c.strip() for c in cells if c.strip()]
+            if len(present) == 1:
+                self._vertical_cell(line, present[0])
+                return
         self.tree.add(line, cells)
 
     def _vertical_cell(self, line: int, cell: str) -> None:

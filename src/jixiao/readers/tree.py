@@ -139,17 +139,21 @@ class TreeBuilder:
         the start of the leading cells, and a target at the end of a lone name."""
         out: list[str] = []
         peeled, leading = False, True  # leading: among the level names before the name
+        count = 0  # level names before the first other cell
         for cell in cells:
-            if leading and level_label(cell) is None:
+            if not leading:
+                out.append(cell)
+            elif level_label(cell) is not None:
+                out.append(cell)
+                count += 1
+            else:
                 labels, rest = peel_levels(cell)
                 peeled = peeled or bool(labels)
                 out.extend(labels)
+                count += len(labels)
                 if rest:
                     out.append(rest)
                     leading = False
-            else:
-                out.append(cell)
-        count = next((i for i, c in enumerate(out) if level_label(c) is None), len(out))
         if len(out) == count + 1 and (split := split_value(out[-1], row=peeled)) is not None:
             out = [*out[:-1], *split]
         if out != cells:
