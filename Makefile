@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_evaluate.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_auth.py
+	$(BIN)/python bench/bench_export.py
 
 ## fuzz: schemathesis against the API's OpenAPI document, 60 s per caller (public, two tokens): no 5xx
 fuzz: $(STAMP)
