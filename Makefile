@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_auth.py
 	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_read.py
 
 ## fuzz: schemathesis against the API's OpenAPI document, 60 s per caller (public, two tokens): no 5xx
 fuzz: $(STAMP)
