@@ -5,10 +5,11 @@ WeasyPrint embeds each font as a subset that keeps the glyph numbers of the font
 used, and in Noto CJK (65,535 glyphs) the Chinese characters sit up to glyph 62,000. A page of a
 declaration spent ~120 ms of its ~270 ms subsetting three fonts, and each file was ~400 KB of fonts.
 
-So the PDF is printed with compact copies, made once per process with HarfBuzz's subsetter (~0.2 s a
-font) from the very font files fontconfig finds: the characters of GB 2312 (its 6,763 汉字 and its
-symbols), Latin, punctuation, arrows, mathematical operators and other symbols, the CJK symbols and
-full-width forms, renumbered from 1 (about 7,800 glyphs, ~2.5 MB each, kept in memory). The stylesheet
+So the PDF is printed with compact copies, made once per process with HarfBuzz's subsetter (~1 s for
+the four on this 2-core machine) from the very font files fontconfig finds: the characters of GB 2312
+(its 6,763 汉字 and its symbols), Latin, punctuation, arrows, mathematical operators and other symbols,
+the CJK symbols and full-width forms, renumbered from 1 (about 7,800 glyphs, ~2.5 MB each, kept in
+memory). The stylesheet
 (``print.css``) names them first (``"Jixiao Serif", "Noto Serif CJK SC", serif``): a character they lack
 (a rare 汉字) is drawn from the system's full font by Pango's fallback, as before. The glyphs, metrics
 and names are the Noto fonts' own (SIL Open Font License, no reserved font name); only the set of

@@ -6,10 +6,13 @@ build (:func:`jixiao.web.pages.declaration_context`, :func:`jixiao.web.reporting
 ``for_print``, which makes them extend ``print_base.html`` (no navigation, forms, buttons or store
 state) instead of ``base.html``. WeasyPrint lays the HTML out on A4 with ``web/static/print.css`` after
 the pages' own stylesheets: page numbers 第 n 页 / 共 N 页, table headers repeated on each page, rows
-kept whole, the reports in landscape. The fonts are the system's Noto CJK SC (Debian's
-``fonts-noto-cjk``), embedded as subsets with a ToUnicode map, so that the text can be copied and
-``pdftotext`` gives the Chinese back. Nothing is fetched: the stylesheets are read from the package and
-any URL the HTML might name is refused (:func:`_no_fetching`).
+kept whole, the reports in landscape; a merged level cell that a page break crosses is split there and
+named again on the next page (:func:`_split_at_breaks`: the page is laid out a second time). The fonts
+are the system's Noto CJK SC (Debian's ``fonts-noto-cjk``), through compact copies made once per process
+(:mod:`jixiao.export.fonts`), embedded as subsets with a ToUnicode map, so that the text can be copied
+and ``pdftotext`` gives the Chinese back. One font configuration and one set of parsed stylesheets serve
+every PDF of the process, one PDF at a time. Nothing is fetched: the stylesheets are read from the
+package and any URL the HTML might name is refused, but the compact fonts' (:func:`_no_fetching`).
 
 Pure functions, no store: the web routes and the CLI pass the library objects they hold.
 WeasyPrint needs Pango (and, for speed, HarfBuzz's subsetter ``libharfbuzz-subset0``): it is imported
