@@ -96,6 +96,13 @@ def test_pdf_and_open_data(tmp_path):
     assert (tmp_path / "open-data.json").stat().st_size > 0
 
 
+def test_pdfs_printed_by_worker_processes_are_the_same_files(tmp_path):
+    assert run(SEED_2020, "--format", "pdf", "--jobs", "2", "--out", tmp_path / "two").exit_code == 0
+    assert run(SEED_2020, "--format", "pdf", "--out", tmp_path / "one").exit_code == 0
+    two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
+    assert len(two) == 3 and two == {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
+
+
 def test_a_monitoring_pdf_in_december_is_refused_by_name(tmp_path):
     result = run(ACTUALS_M7, "--format", "pdf", "--table", "monitoring", "--as-of", "2024-12-05", "--out",
                  tmp_path)

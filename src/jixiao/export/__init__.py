@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # re-exported (``name as name``), for type checkers only
     from jixiao.export.opendata import indicators_csv as indicators_csv
     from jixiao.export.opendata import open_data_json as open_data_json
     from jixiao.export.pdf import declaration_pdf as declaration_pdf
+    from jixiao.export.pdf import declaration_pdfs as declaration_pdfs
     from jixiao.export.pdf import declarations_pdf as declarations_pdf
     from jixiao.export.pdf import monitoring_pdf as monitoring_pdf
     from jixiao.export.pdf import self_evaluation_pdf as self_evaluation_pdf
@@ -43,6 +44,7 @@ _EXPORTS = {
     "monitoring_xlsx": "jixiao.export.xlsx",
     "self_evaluation_xlsx": "jixiao.export.xlsx",
     "declaration_pdf": "jixiao.export.pdf",
+    "declaration_pdfs": "jixiao.export.pdf",
     "declarations_pdf": "jixiao.export.pdf",
     "monitoring_pdf": "jixiao.export.pdf",
     "self_evaluation_pdf": "jixiao.export.pdf",
