@@ -125,12 +125,13 @@ def error_body(status: int, message: str, code: str | None = None) -> dict[str, 
     return {"error": {"status": status, "code": code or ERROR_CODES.get(status, "error"), "message": message}}
 
 
-def _is_api(request: Request) -> bool:
+def is_api(request: Request) -> bool:
+    """Whether ``request`` is to the REST API (answered in JSON) rather than a page."""
     return request.url.path == API_PREFIX or request.url.path.startswith(API_PREFIX + "/")
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
-    if _is_api(request):
+    if is_api(request):
         return JSONResponse(error_body(status, message), status_code=status)
     context = {"status": status, "title": ERROR_TITLES.get(status, "错误"), "message": message}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
@@ -147,14 +148,14 @@ def _validation_message(exc: RequestValidationError) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 401 and not _is_api(request):
+        if exc.status_code == 401 and not is_api(request):
             return RedirectResponse(login_url(request), status_code=303)  # a page: 登录, then back here
         message = exc.detail if isinstance(exc.detail, str) else ERROR_TITLES.get(exc.status_code, "error")
         return error_response(request, exc.status_code, message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        status = 422 if _is_api(request) else 400
+        status = 422 if is_api(request) else 400
         return error_response(request, status, _validation_message(exc))
 
     @app.exception_handler(JixiaoError)

@@ -65,7 +65,7 @@ from jixiao.reports import Filled, open_report
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
 from jixiao.store.models import Declaration, DeclarationVersion
 from jixiao.store.repository import load_version
-from jixiao.web.app import ERROR_CODES, RowId, YearQuery, declaration_or_404, error_body, templates
+from jixiao.web.app import ERROR_CODES, RowId, YearQuery, declaration_or_404, error_body, is_api, templates
 from jixiao.web.auth import Principal, needs, principal, visibility
 from jixiao.web.database import get_session
 from jixiao.web.reporting import PeriodPath, parse_period
@@ -165,9 +165,11 @@ def attachment(name: str, fallback: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _answer(request: Request, api: bool, make: Callable[[], tuple[Download, dict[str, Any]]]) -> Response:
+def _answer(request: Request, make: Callable[[], tuple[Download, dict[str, Any]]]) -> Response:
     """The file ``make`` renders, recorded in the audit log for a logged-in caller; its refusal as the
-    surface answers one (the API's JSON error body, a page's 400)."""
+    surface answers one (the API's JSON error body, a page's 400). Each route serves both surfaces: the
+    page's address, and the same under /api/v1 (documented in OpenAPI)."""
+    api = is_api(request)
     try:
         file, audit = make()
     except Refused as err:
@@ -236,18 +238,13 @@ def _declaration_file(request: Request, session: Session, declaration_id: int, f
 
 
 @router.get("/declarations/{declaration_id}/export", include_in_schema=False, dependencies=READ)
-def declaration_export_page(request: Request, session: SessionDep, declaration_id: RowId,
-                            fmt: FormatQuery = "xlsx") -> Response:
-    return _answer(request, False, lambda: _declaration_file(request, session, declaration_id, fmt))
-
-
 @router.get(f"{API}/declarations/{{declaration_id}}/export", tags=["export"], response_class=Response,
             responses=_responses(*MEDIA_TYPES.values()), dependencies=READ,
             summary="The latest version of a declaration as a file: its form (XLSX, PDF) or open data "
                     "(CSV in a ZIP, JSON)")
-def declaration_export_api(request: Request, session: SessionDep, declaration_id: RowId,
-                           fmt: FormatQuery = "xlsx") -> Response:
-    return _answer(request, True, lambda: _declaration_file(request, session, declaration_id, fmt))
+def declaration_export(request: Request, session: SessionDep, declaration_id: RowId,
+                       fmt: FormatQuery = "xlsx") -> Response:
+    return _answer(request, lambda: _declaration_file(request, session, declaration_id, fmt))
 
 
 # -- the list: 项目列表 and 汇总 -------------------------------------------------------------------------
@@ -341,26 +338,17 @@ def _list_file(request: Request, session: Session, filters: ListFilters, table: 
 
 
 @router.get("/declarations/export", include_in_schema=False, dependencies=READ)
-def list_export_page(request: Request, session: SessionDep, year: YearQuery = None,
-                     department: DepartmentQuery = None, unit: UnitQuery = None, nature: NatureQuery = None,
-                     grade: GradeQuery = None, q: SearchQuery = None, sort: SortQuery = None,
-                     table: TableQuery = "form", fmt: FormatQuery = "xlsx") -> Response:
-    filters = ListFilters.of(year=year, department=department, unit=unit, nature=nature, grade=grade, q=q,
-                             sort=sort)
-    return _answer(request, False, lambda: _list_file(request, session, filters, table, fmt))
-
-
 @router.get(f"{API}/declarations/export", tags=["export"], response_class=Response,
             responses=_responses(*MEDIA_TYPES.values()), dependencies=READ,
             summary="The declarations the caller's list shows with these filters as one file: the "
                     "汇总表 (table=summary, XLSX), their forms (XLSX workbook, PDF) or open data (CSV, JSON)")
-def list_export_api(request: Request, session: SessionDep, year: YearQuery = None,
-                    department: DepartmentQuery = None, unit: UnitQuery = None, nature: NatureQuery = None,
-                    grade: GradeQuery = None, q: SearchQuery = None, sort: SortQuery = None,
-                    table: TableQuery = "form", fmt: FormatQuery = "xlsx") -> Response:
+def list_export(request: Request, session: SessionDep, year: YearQuery = None,
+                department: DepartmentQuery = None, unit: UnitQuery = None, nature: NatureQuery = None,
+                grade: GradeQuery = None, q: SearchQuery = None, sort: SortQuery = None,
+                table: TableQuery = "form", fmt: FormatQuery = "xlsx") -> Response:
     filters = ListFilters.of(year=year, department=department, unit=unit, nature=nature, grade=grade, q=q,
                              sort=sort)
-    return _answer(request, True, lambda: _list_file(request, session, filters, table, fmt))
+    return _answer(request, lambda: _list_file(request, session, filters, table, fmt))
 
 
 # -- a report: 监控表, 自评表 ----------------------------------------------------------------------------
@@ -398,19 +386,13 @@ def _pdf(render: Callable[[], bytes]) -> bytes:
 
 @router.get("/declarations/{declaration_id}/reports/{period}/export", include_in_schema=False,
             dependencies=READ)
-def report_export_page(request: Request, session: SessionDep, declaration_id: RowId, period: PeriodPath,
-                       fmt: ReportFormatQuery = "xlsx") -> Response:
-    when = parse_period(period, api=False)
-    return _answer(request, False, lambda: _report_file(request, session, declaration_id, when, fmt))
-
-
 @router.get(f"{API}/declarations/{{declaration_id}}/reports/{{period}}/export", tags=["export"],
             response_class=Response, responses=_responses(XLSX, MEDIA_TYPES["pdf"]), dependencies=READ,
             summary="A report's finished table as a file: 监控表 (M1 … M11) or 自评表 (final), XLSX or PDF")
-def report_export_api(request: Request, session: SessionDep, declaration_id: RowId, period: PeriodPath,
-                      fmt: ReportFormatQuery = "xlsx") -> Response:
-    when = parse_period(period, api=True)
-    return _answer(request, True, lambda: _report_file(request, session, declaration_id, when, fmt))
+def report_export(request: Request, session: SessionDep, declaration_id: RowId, period: PeriodPath,
+                  fmt: ReportFormatQuery = "xlsx") -> Response:
+    when = parse_period(period, api=is_api(request))
+    return _answer(request, lambda: _report_file(request, session, declaration_id, when, fmt))
 
 
 # -- the buttons: template globals ---------------------------------------------------------------------
