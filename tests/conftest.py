@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import io
 import json
 import os
 import uuid
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -238,3 +240,15 @@ def login_as(app):
         user_client.close()
 
 
+def zip_bomb(small: dict[str, str], big: str, megabytes: int) -> bytes:
+    """A zip holding the ``small`` parts and ``big``, which unpacks to ``megabytes`` MB of zeros from a
+    file of about a thousandth of that: what an Office file that is a zip bomb looks like."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in small.items():
+            archive.writestr(name, content)
+        with archive.open(big, "w") as member:
+            zeros = bytes(1 << 20)
+            for _ in range(megabytes):
+                member.write(zeros)
+    return buffer.getvalue()

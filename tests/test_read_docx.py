@@ -25,7 +25,7 @@ from jixiao.levels import runs
 from jixiao.model import Declaration
 from jixiao.readers import read_bytes
 from jixiao.readers.docxform import docx_grids
-from tests.conftest import FIXTURES, SEED_2020, SEED_2024
+from tests.conftest import FIXTURES, SEED_2020, SEED_2024, zip_bomb
 from tests.test_grid import assert_same, layouts
 from tests.test_read_xlsx import generated
 
@@ -243,13 +243,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 def _bomb() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w") as member:
-            for _ in range(65):
-                member.write(bytes(1 << 20))
-    return buffer.getvalue()
+    return zip_bomb({"[Content_Types].xml": "<Types/>"}, "word/document.xml", 65)
 
 
 CONVERT = ("save it as .docx (Word or WPS: 另存为 › Word 文档 *.docx; LibreOffice: soffice --headless "

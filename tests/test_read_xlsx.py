@@ -34,7 +34,7 @@ from jixiao.jsonformat import declaration_json
 from jixiao.model import Declaration
 from jixiao.readers import iter_read_bytes, read_bytes
 from jixiao.readers.xlsxcells import number_text
-from tests.conftest import SEED_2020, SEED_2024
+from tests.conftest import SEED_2020, SEED_2024, zip_bomb
 
 SEEDS_2024 = jixiao.read(SEED_2024)
 SEEDS_2020 = jixiao.read(SEED_2020)
@@ -414,14 +414,9 @@ def test_a_sheet_reaching_the_last_cell_of_excel_is_refused_before_it_is_built()
 
 
 def test_a_zip_that_unpacks_too_far_is_refused_unpacked():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
-            for _ in range(65):
-                member.write(bytes(1 << 20))
+    bomb = zip_bomb({"xl/workbook.xml": "<workbook/>"}, "xl/worksheets/sheet1.xml", 65)
     with pytest.raises(ReadError, match=r"parts unpack to at most 64 MiB, found xl/worksheets/sheet1.xml"):
-        read_xlsx(buffer.getvalue(), "bomb.xlsx")
+        read_xlsx(bomb, "bomb.xlsx")
 
 
 def test_hidden_sheets_and_error_values():

@@ -8,14 +8,13 @@ tests/test_web_access.py's.
 
 from __future__ import annotations
 
-import io
 import uuid
-import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import FIXTURES, SEED_2020, SEED_2024
+from tests.conftest import zip_bomb as build_zip_bomb
 
 API = "/api/v1/import"
 FORM_TITLE = "财政项目支出绩效目标申报表"
@@ -146,15 +145,10 @@ OOXML = "application/vnd.openxmlformats-officedocument"
 @pytest.fixture(scope="module")
 def zip_bomb() -> bytes:
     """A 100 MB run of zeros deflated into a zip of about 100 KB, with the names of an XLSX file."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
-            zeros = bytes(1 << 20)
-            for _ in range(100):
-                member.write(zeros)
-    assert len(buffer.getvalue()) < 1 << 20
-    return buffer.getvalue()
+    types = {"[Content_Types].xml": '<?xml version="1.0"?><Types/>'}
+    data = build_zip_bomb(types, "xl/worksheets/sheet1.xml", 100)
+    assert len(data) < 1 << 20
+    return data
 
 
 NOT_A_WORKBOOK = "expected an Excel workbook (a package with xl/workbook.xml)"
