@@ -31,14 +31,19 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "monitoring": ("xlsx", "pdf"),
     "self-evaluation": ("xlsx", "pdf"),
 }
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')  # what file systems (and headers) refuse in a name
 
 
 def file_stem(declaration: Declaration, number: int) -> str:
     """A file name for one declaration: its number in the run and its name, without the characters
     file systems refuse (``/``, ``:`` …), at most 80 characters."""
-    name = _UNSAFE.sub("_", declaration.name or "未命名项目").strip(" ._") or "未命名项目"
-    return f"{number:03d}-{name[:80]}"
+    return f"{number:03d}-{safe_name(declaration.name)}"
+
+
+def safe_name(text: str | None, default: str = "未命名项目") -> str:
+    """``text`` as part of a file name: without the characters file systems refuse, at most 80 long."""
+    cleaned = _UNSAFE.sub("_", text or "").strip(" ._")
+    return cleaned[:80] or default
 
 
 def _per_declaration(declarations: list[Declaration], render: Callable[[Declaration], bytes], suffix: str

@@ -8,10 +8,12 @@ is a 422 in the API and a 400 page in the browser.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
@@ -123,6 +125,13 @@ def declaration_or_404(session: Session, declaration_id: int, caller: Request | 
 
 def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:
     return {"error": {"status": status, "code": code or ERROR_CODES.get(status, "error"), "message": message}}
+
+
+def attachment(name: str, fallback: str) -> str:
+    """``Content-Disposition`` naming the file ``name`` (any Unicode, RFC 5987 ``filename*``), with the
+    ASCII ``fallback`` as ``filename`` for clients that do not read ``filename*``."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback) or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def is_api(request: Request) -> bool:

@@ -42,14 +42,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -60,12 +59,22 @@ from starlette.exceptions import HTTPException
 from jixiao import workflow
 from jixiao.access import Permission
 from jixiao.actuals import Period
+from jixiao.export.commands import safe_name
 from jixiao.model import Declaration as DeclarationModel
 from jixiao.reports import Filled, open_report
 from jixiao.store.listing import GRADES, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, list_latest
 from jixiao.store.models import Declaration, DeclarationVersion
 from jixiao.store.repository import load_version
-from jixiao.web.app import ERROR_CODES, RowId, YearQuery, declaration_or_404, error_body, is_api, templates
+from jixiao.web.app import (
+    ERROR_CODES,
+    RowId,
+    YearQuery,
+    attachment,
+    declaration_or_404,
+    error_body,
+    is_api,
+    templates,
+)
 from jixiao.web.auth import Principal, needs, principal, visibility
 from jixiao.web.database import get_session
 from jixiao.web.reporting import PeriodPath, parse_period
@@ -95,7 +104,6 @@ WHAT = {("form", "xlsx"): "申报表 XLSX", ("form", "pdf"): "申报表 PDF", ("
         ("form", "json"): "开放数据 JSON", ("summary", "xlsx"): "汇总表 XLSX"}
 
 _PDF_LOCK = threading.Lock()
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')  # what file systems (and headers) refuse in a name
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _CONTENT = {XLSX: _BINARY, "application/pdf": _BINARY, "application/zip": _BINARY,
             "application/json": {"schema": {"type": "object",
@@ -150,19 +158,6 @@ class Refused(Exception):
     def __init__(self, message: str, code: str = "invalid_parameter"):
         super().__init__(message)
         self.message, self.code = message, code
-
-
-def safe_name(text: str | None, default: str = "未命名项目") -> str:
-    """``text`` as part of a file name: without the characters file systems refuse, at most 80 long."""
-    cleaned = _UNSAFE.sub("_", text or "").strip(" ._")
-    return cleaned[:80] or default
-
-
-def attachment(name: str, fallback: str) -> str:
-    """``Content-Disposition`` naming the file ``name`` (any Unicode, RFC 5987 ``filename*``), with the
-    ASCII ``fallback`` as ``filename`` for clients that do not read ``filename*``."""
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback) or "download"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _answer(request: Request, make: Callable[[], tuple[Download, dict[str, Any]]]) -> Response:

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
@@ -87,7 +87,7 @@ from jixiao.reports import (
 from jixiao.store.listing import choices
 from jixiao.text import money_json
 from jixiao.validation import message
-from jixiao.web.app import MAX_INT, PageQuery, RowId, YearQuery, error_body, templates
+from jixiao.web.app import MAX_INT, PageQuery, RowId, YearQuery, attachment, error_body, templates
 from jixiao.web.auth import CSRF_FIELD, CSRF_HEADER, Principal, check_csrf, needs, principal, visibility
 from jixiao.web.database import get_session
 from jixiao.web.pages import indicator_rows
@@ -455,11 +455,6 @@ def report_submit_form(request: Request, session: SessionDep, declaration_id: Ro
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _attachment(name: str) -> str:
-    """A Content-Disposition naming the file in Chinese (RFC 6266/5987), with an ASCII fallback."""
-    return f"attachment; filename=\"report.xlsx\"; filename*=UTF-8''{quote(name)}"
-
-
 @page_router.get("/declarations/{declaration_id}/reports/{period}/template.xlsx",
                  dependencies=[needs(Permission.REPORT)])
 def report_template(request: Request, session: SessionDep, declaration_id: RowId,
@@ -470,7 +465,7 @@ def report_template(request: Request, session: SessionDep, declaration_id: RowId
     _ensure_reporter(who, filled)
     data = actuals_template(filled.declaration, filled.period, filled.actuals)
     name = f"{filled.declaration.name or filled.place.id}-{filled.period.label}.xlsx"
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": _attachment(name)})
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": attachment(name, "report.xlsx")})
 
 
 async def _uploaded_file(request: Request) -> tuple[str, bytes, int]:
