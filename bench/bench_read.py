@@ -30,22 +30,14 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+from bench_export import page_count  # run as a script: bench/ is on the path
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 ROUNDS = 5
 # Scans and broken character maps are read (and refused page by page) in the tests; timed here are
 # the files that read to forms.
 PDF_SKIP = {"scanned.pdf", "scanned-page-2.pdf", "broken-tounicode.pdf", "no-tounicode.pdf"}
-
-
-def _pages(data: bytes) -> int:
-    import pypdfium2
-
-    doc = pypdfium2.PdfDocument(data)
-    try:
-        return len(doc)
-    finally:
-        doc.close()
 
 
 def _is_ruled(data: bytes) -> bool:
@@ -138,7 +130,7 @@ def main() -> None:
           f"{'files/s':>8} {'anchor ms':>10} {'jixiao/anchor':>13}")
     for label, files, anchor in groups:
         forms = sum(len(read_document(name, data).declarations) for name, data in files)
-        pages = sum(_pages(data) for _, data in files) if label.startswith("PDF") else 0
+        pages = sum(page_count(data) for _, data in files) if label.startswith("PDF") else 0
         ours = _best(lambda files=files: [read_document(name, data) for name, data in files])
         bare = _best(lambda files=files, anchor=anchor: [anchor(data) for _, data in files])
         rate = f"{pages / ours:>8,.1f}" if pages else f"{'':>8}"
