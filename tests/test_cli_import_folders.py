@@ -82,11 +82,12 @@ def test_import_a_folder_reports_every_file(tree: Path, tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_a_folder_without_forms_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["import", "parse"])
+def test_a_folder_without_forms_is_a_usage_error(tmp_path: Path, command: str) -> None:
     (tmp_path / "pictures").mkdir()
     (tmp_path / "pictures" / "a.png").write_bytes(b"\x89PNG")
-    result = CliRunner().invoke(cli, ["import", "--database-url", f"sqlite:///{tmp_path / 'x.db'}",
-                                      str(tmp_path / "pictures")])
+    database = ["--database-url", f"sqlite:///{tmp_path / 'x.db'}"] if command == "import" else []
+    result = CliRunner().invoke(cli, [command, *database, str(tmp_path / "pictures")])
     assert result.exit_code == 2
     assert "no form files in" in result.stderr and "1 other files skipped" in result.stderr
 

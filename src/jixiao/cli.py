@@ -23,6 +23,7 @@ from jixiao.readers import Document, read_document
 if TYPE_CHECKING:
     from jixiao.evaluation import Evaluator
     from jixiao.model import Declaration, UnitTable
+    from jixiao.readers.folders import Expanded
     from jixiao.store.importing import FileImport
 from jixiao.text import pad, truncate, yuan
 from jixiao.vocabulary import canonical_level1
@@ -59,9 +60,7 @@ def parse(files: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     Exit status 2 when a file, or a form in it, could not be read; the forms that could be
     read are printed all the same.
     """
-    from jixiao.readers.folders import expand
-
-    documents = [read_document(f) for f in expand(files).files]
+    documents = [read_document(f) for f in _form_files(files).files]
     if as_json:
         from jixiao.jsonformat import documents_json
 
@@ -363,14 +362,10 @@ def import_(paths: tuple[str, ...], status: str, jobs: int | None, report_path: 
     nothing behind. In a folder, files that are not forms (by their suffix) and hidden files are
     skipped and counted. Exit status 2 when any file failed.
     """
-    from jixiao.readers.folders import expand
     from jixiao.store import db as store_db
     from jixiao.store.importing import StatusHook, import_files
 
-    expanded = expand(paths)
-    if not expanded.files:
-        raise UsageError(f"no form files in {', '.join(paths)} (expected {_FORM_FILES}); "
-                         f"{len(expanded.skipped)} other files skipped")
+    expanded = _form_files(paths)
     files = expanded.files
     hook = StatusHook(status)
     engine = store_db.make_engine(database_url)
@@ -405,7 +400,16 @@ def import_(paths: tuple[str, ...], status: str, jobs: int | None, report_path: 
         sys.exit(EXIT_BAD_INPUT)
 
 
-_FORM_FILES = ".txt, .json, .xlsx, .xls, .docx, .pdf or .html files"
+def _form_files(paths: tuple[str, ...]) -> Expanded:
+    """The files of ``paths``, folders walked (:func:`jixiao.readers.folders.expand`); a usage error when
+    there is none to read."""
+    from jixiao.readers.folders import expand
+
+    expanded = expand(paths)
+    if not expanded.files:
+        raise UsageError(f"no form files in {', '.join(paths)} (expected .txt, .json, .xlsx, .xls, .docx, "
+                         f".pdf or .html files); {len(expanded.skipped)} other files skipped")
+    return expanded
 
 
 def _write_import_report(path: Path, files: list[FileImport], skipped: list[tuple[str, str]]) -> None:
