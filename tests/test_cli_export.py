@@ -96,8 +96,19 @@ def test_pdf_and_open_data(tmp_path):
     assert (tmp_path / "open-data.json").stat().st_size > 0
 
 
-def test_pdfs_printed_by_worker_processes_are_the_same_files(tmp_path):
+def test_pdfs_printed_by_worker_processes_are_the_same_files(tmp_path, monkeypatch):
+    import jixiao.export
+
+    printed = jixiao.export.declaration_pdfs
+    asked: list[int | None] = []
+
+    def spy(declarations, reviews=None, *, processes=None):
+        asked.append(processes)
+        return printed(declarations, reviews, processes=processes)
+
+    monkeypatch.setattr(jixiao.export, "declaration_pdfs", spy)
     assert run(SEED_2020, "--format", "pdf", "--jobs", "2", "--out", tmp_path / "two").exit_code == 0
+    assert asked == [2]
     assert run(SEED_2020, "--format", "pdf", "--out", tmp_path / "one").exit_code == 0
     two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
     assert len(two) == 3 and two == {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
